@@ -1,0 +1,31 @@
+"""fault_persist: persist and show the faults of OpenStack-style services.
+
+The public API::
+
+    import fault_persist
+
+    fault_persist.init(CONF)                       # once, at start-up
+    fault_persist.save_fault(ctxt, instance_id, 'Resize failed',
+                             exc_info=True)        # where no notification is
+    fault = fault_persist.get_fault(ctxt, instance_id)   # the show view
+    fault_persist.delete_faults(ctxt, instance_id)       # with the instance
+    fault_persist.purge_faults(datetime.timedelta(days=90))
+
+Everything not listed in ``__all__`` is private.
+"""
+
+from fault_persist.config import init
+from fault_persist.faults import delete_faults
+from fault_persist.faults import get_fault
+from fault_persist.faults import list_faults
+from fault_persist.faults import purge_faults
+from fault_persist.faults import save_fault
+
+__all__ = [
+    'init',
+    'save_fault',
+    'get_fault',
+    'list_faults',
+    'delete_faults',
+    'purge_faults',
+]

@@ -1,0 +1,91 @@
+"""fault-persist-manage: administer fault_persist's database.
+
+Usage::
+
+    fault-persist-manage --config-file F db sync
+    fault-persist-manage --config-file F db version
+    fault-persist-manage --config-file F purge [--older-than DAYS]
+"""
+
+import sys
+
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+
+import fault_persist
+from fault_persist.db import migration
+from fault_persist import exception
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+
+def do_db_sync():
+    migration.upgrade(CONF.command.revision)
+    print('fault_persist schema at revision %s' % migration.version())
+
+
+def do_db_version():
+    print(migration.version() or 'None (run "db sync")')
+
+
+def do_purge():
+    older_than = CONF.command.older_than
+    if older_than is None:
+        older_than = CONF.fault_persist.fault_retention_days
+        if older_than == 0:
+            print('[fault_persist] fault_retention_days is 0: faults are '
+                  'kept for ever; pass --older-than DAYS to purge.')
+            return
+    count = fault_persist.purge_faults(older_than)
+    print('Purged %d faults older than %s days' % (count, older_than))
+
+
+def add_command_parsers(subparsers):
+    db = subparsers.add_parser('db', help='database schema')
+    db_commands = db.add_subparsers(dest='db_command')
+    sync = db_commands.add_parser('sync', help='upgrade the schema')
+    sync.add_argument('revision', nargs='?', default='head')
+    sync.set_defaults(func=do_db_sync)
+    version = db_commands.add_parser('version',
+                                     help='print the schema revision')
+    version.set_defaults(func=do_db_version)
+
+    purge = subparsers.add_parser(
+        'purge', help='delete faults older than an age, for good')
+    purge.add_argument('--older-than', type=float, metavar='DAYS',
+                       help='age in days; default [fault_persist] '
+                            'fault_retention_days')
+    purge.set_defaults(func=do_purge)
+
+
+command_opt = cfg.SubCommandOpt('command', title='Commands',
+                                handler=add_command_parsers)
+
+
+def main(argv=None):
+    CONF.register_cli_opt(command_opt)
+    logging.register_options(CONF)
+    CONF(sys.argv[1:] if argv is None else argv,
+         project='fault_persist', prog='fault-persist-manage')
+    logging.setup(CONF, 'fault_persist')
+    if not hasattr(CONF.command, 'func'):
+        print('fault-persist-manage: give a command: db sync, db version, '
+              'purge (see --help)', file=sys.stderr)
+        return 2
+    try:
+        fault_persist.init(CONF)
+        CONF.command.func()
+    except exception.FaultPersistError as exc:
+        print('fault-persist-manage: %s' % exc, file=sys.stderr)
+        return 1
+    except db_exc.DBConnectionError as exc:
+        print('fault-persist-manage: cannot reach the database: %s'
+              % exc.inner_exception, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

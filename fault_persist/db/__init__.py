@@ -1,0 +1,1 @@
+"""Storage of faults: models, queries and migrations."""

@@ -1,0 +1,64 @@
+"""Exceptions raised by fault_persist.
+
+Every exception says what went wrong and, where it can, what to do about
+it. They all derive from :class:`FaultPersistError` so a host can catch
+ours without catching its own.
+"""
+
+
+class FaultPersistError(Exception):
+    """Base class of every fault_persist exception."""
+
+    msg_fmt = 'An unknown fault_persist error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        super().__init__(message)
+
+
+class NotInitialized(FaultPersistError):
+    msg_fmt = ('fault_persist is not initialised: call fault_persist.init(conf) '
+               'once when the service starts, before recording or reading '
+               'faults.')
+
+
+class InvalidInstanceId(FaultPersistError):
+    msg_fmt = ('Invalid instance id %(value)r: %(reason)s. An instance id is '
+               'a non-empty string of at most 64 printable characters, such '
+               'as a UUID.')
+
+
+class InvalidMessage(FaultPersistError):
+    msg_fmt = 'Invalid fault message %(value)r: %(reason)s.'
+
+
+class InvalidField(FaultPersistError):
+    msg_fmt = 'Invalid value %(value)r for %(field)s: %(reason)s.'
+
+
+class InvalidMarker(FaultPersistError):
+    msg_fmt = ('Marker %(marker)s does not name a record visible to this '
+               'caller; start again without a marker.')
+
+
+class InvalidTimeRange(FaultPersistError):
+    msg_fmt = 'Invalid time %(value)r: %(reason)s.'
+
+
+class DatabaseUnavailable(FaultPersistError):
+    msg_fmt = ('The fault_persist database is unavailable (%(reason)s). Check '
+               '[fault_persist] connection (or [database] connection) and '
+               'that the database server is running.')
+
+
+class SchemaNotReady(FaultPersistError):
+    msg_fmt = ('The fault_persist tables do not exist in %(url)s. Run '
+               '"fault-persist-manage --config-file FILE db sync" first, or '
+               'set [fault_persist] auto_migrate = true.')
+
+
+class Forbidden(FaultPersistError):
+    msg_fmt = ('Policy does not allow this caller to %(action)s. An admin '
+               'may grant it through the fault_persist policy rules.')

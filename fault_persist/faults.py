@@ -1,0 +1,356 @@
+"""Faults: record them, read them for the ``show`` view, retire them.
+
+This is the public face of the fault store. Presentation decisions (who
+sees ``details``, which projects a caller may read) are made here, from
+the caller's context and the policy; :mod:`fault_persist.db.api` only
+stores and queries.
+"""
+
+import datetime
+import sys
+import traceback
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from fault_persist import config
+from fault_persist.db import api as db_api
+from fault_persist import exception
+from fault_persist import policies
+from fault_persist import policy
+from fault_persist import sanitize
+
+LOG = logging.getLogger(__name__)
+
+retention_opts = [
+    cfg.IntOpt('fault_retention_days',
+               default=90, min=0,
+               help='Age, in days, after which "fault-persist-manage purge" '
+                    'deletes faults for good when no --older-than is given. '
+                    '0 keeps faults for ever.'),
+]
+
+ID_MAX_CHARS = 64
+# Optional columns a caller may set, and the width of each.
+FIELD_WIDTHS = {
+    'project_id': 64,
+    'user_id': 64,
+    'request_id': 64,
+    'message_id': 64,
+    'event_type': 255,
+    'publisher_id': 255,
+    'host': 255,
+    'priority': 16,
+    'code': 64,
+}
+ISO8601_UTC = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def _instance_id(value):
+    if isinstance(value, (bytes, bytearray)):
+        value = bytes(value).decode('utf-8', 'replace')
+    if value is None or isinstance(value, bool) or not isinstance(
+            value, (str, int)) and not hasattr(value, 'hex'):
+        raise exception.InvalidInstanceId(value=value,
+                                          reason='not a string')
+    text = str(value).strip()
+    if not text:
+        raise exception.InvalidInstanceId(value=value, reason='empty')
+    if len(text) > ID_MAX_CHARS:
+        raise exception.InvalidInstanceId(value=value, reason='too long')
+    if not text.isprintable():
+        raise exception.InvalidInstanceId(
+            value=value, reason='contains non-printable characters')
+    return text
+
+
+def _optional_field(name, value):
+    if value is None:
+        return None
+    text = sanitize.to_text(value).strip()
+    if not text:
+        return None
+    width = FIELD_WIDTHS[name]
+    if len(text) > width:
+        if name in ('message_id', 'project_id', 'user_id', 'request_id'):
+            # Identifiers cut short would match the wrong records.
+            raise exception.InvalidField(field=name, value=value,
+                                         reason='longer than %d' % width)
+        text = text[:width]
+    return text
+
+
+def fault_record(instance_id, message, details=None, created=None,
+                 max_details_bytes=sanitize.TEXT_MAX_BYTES, **fields):
+    """Validate and sanitise one fault into a row of ``instance_faults``.
+
+    :param instance_id: the instance the fault belongs to (``str``, UUID or
+        integer; coerced to text).
+    :param message: the one-line message; masked and cut to 255 characters.
+    :param details: text, bytes, traceback lines or a mapping; masked and
+        cut to ``max_details_bytes`` UTF-8 bytes keeping the tail.
+    :param created: naive UTC datetime of the fault; now by default.
+    :param max_details_bytes: the bound of ``details``.
+    :param fields: optional columns, see :data:`FIELD_WIDTHS`.
+    :returns: a dict of column values, with a new ``id`` (and
+        ``message_id`` when none was given).
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId`,
+        :class:`~fault_persist.exception.InvalidMessage`,
+        :class:`~fault_persist.exception.InvalidField`.
+    """
+    unknown = set(fields) - set(FIELD_WIDTHS)
+    if unknown:
+        raise exception.InvalidField(field=', '.join(sorted(unknown)),
+                                     value=None, reason='not a fault field')
+    if message is None:
+        raise exception.InvalidMessage(value=message, reason='it is missing')
+    clean_message = sanitize.clean_message(message)
+    if not clean_message:
+        raise exception.InvalidMessage(value=message, reason='it is empty')
+    now = created or timeutils.utcnow()
+    fault_id = uuidutils.generate_uuid()
+    row = {name: _optional_field(name, fields.get(name))
+           for name in FIELD_WIDTHS}
+    row.update(
+        id=fault_id,
+        instance_id=_instance_id(instance_id),
+        message=clean_message,
+        details=sanitize.clean_details(details, max_details_bytes),
+        created=now,
+        updated=now,
+        deleted=False,
+        deleted_at=None)
+    # A fault with no message id of its own is unique by construction.
+    row['message_id'] = row['message_id'] or fault_id
+    return row
+
+
+def _format_exc_info(exc_info):
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    if not exc_info or exc_info[0] is None:
+        return None, None
+    lines = traceback.format_exception(*exc_info)
+    return exc_info, ''.join(lines)
+
+
+def save_fault(context, instance_id, message, details=None, exc_info=None,
+               **fields):
+    """Record a fault that no notification carries (the direct call).
+
+    Example, in a host service's error path::
+
+        try:
+            resize(instance)
+        except Exception as exc:
+            fault_persist.save_fault(context, instance.id, str(exc),
+                                     exc_info=True)
+            raise
+
+    :param context: the request's ``RequestContext`` (or its dict form, or
+        ``None``); its ``project_id``, ``user_id`` and ``request_id`` fill
+        the fields not given.
+    :param instance_id: the instance that suffered the fault.
+    :param message: a one-line message. With ``exc_info`` it may be
+        ``None``: the exception's class and text are used.
+    :param details: free text, e.g. a traceback. Non-text values are
+        coerced (bytes decoded, mappings and lists as JSON).
+    :param exc_info: ``True`` for the exception being handled, or a
+        ``sys.exc_info()`` tuple: its traceback is appended to ``details``
+        and its class name becomes ``code`` unless one is given.
+    :param fields: optional columns: ``project_id``, ``user_id``,
+        ``request_id``, ``message_id`` (makes the call idempotent),
+        ``event_type``, ``publisher_id``, ``host``, ``priority``, ``code``.
+    :returns: the id of the stored fault (of the earlier one when
+        ``message_id`` was stored before).
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId`,
+        :class:`~fault_persist.exception.InvalidMessage`,
+        :class:`~fault_persist.exception.InvalidField` for bad arguments.
+    """
+    conf = config.get_conf()
+    ctxt = policy.request_context(context)
+    exc_info, formatted = _format_exc_info(exc_info)
+    if formatted:
+        details = formatted if details is None else '%s\n%s' % (
+            sanitize.to_text(details), formatted)
+        fields.setdefault('code', exc_info[0].__name__)
+        if message is None:
+            message = '%s: %s' % (exc_info[0].__name__, exc_info[1])
+    fields.setdefault('project_id', ctxt.project_id)
+    fields.setdefault('user_id', ctxt.user_id)
+    fields.setdefault('request_id', ctxt.request_id)
+    row = fault_record(instance_id, message, details,
+                       max_details_bytes=conf.fault_persist.details_max_bytes,
+                       **fields)
+    return store_faults([row])[0]
+
+
+def store_faults(rows):
+    """Store validated fault rows once each; the seam for every capture.
+
+    :param rows: dicts made by :func:`fault_record`.
+    :returns: the stored id of each row.
+    """
+    return db_api.add_faults(rows)
+
+
+def _scope(ctxt):
+    """The project a caller is confined to, or ``None`` for all."""
+    if policy.allowed(policies.FAULT_ALL_PROJECTS, ctxt):
+        return None
+    # A context without a project may read nothing but unscoped rows;
+    # an impossible project id keeps it from reading any project's.
+    return ctxt.project_id or ''
+
+
+def fault_view(fault, show_details):
+    """The ``show`` dict of one stored fault.
+
+    :param fault: an :class:`~fault_persist.db.models.InstanceFault`.
+    :param show_details: whether the caller may see ``details``.
+    :returns: ``{'created': ISO 8601 UTC, 'message': ..., 'details': ...}``,
+        without ``details`` unless ``show_details``.
+    """
+    view = {'created': fault.created.strftime(ISO8601_UTC),
+            'message': fault.message}
+    if show_details:
+        view['details'] = fault.details
+    return view
+
+
+def get_fault(context, instance_id):
+    """The latest fault of an instance, for the host's ``show`` view.
+
+    Merge it into the server view as Nova does with ``fault``::
+
+        fault = fault_persist.get_fault(context, instance.id)
+        if fault:
+            view['fault'] = fault
+
+    :param context: the caller's ``RequestContext``.
+    :param instance_id: the instance shown.
+    :returns: ``{'created', 'message', 'details'}`` or ``None`` when the
+        instance has no (visible) fault; ``details`` only when the policy
+        rule ``fault_persist:fault:details`` allows the caller.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    fault = db_api.get_latest_fault(_instance_id(instance_id), _scope(ctxt))
+    if fault is None:
+        return None
+    return fault_view(fault, policy.allowed(policies.FAULT_DETAILS, ctxt))
+
+
+def _utc_time(value, name):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = timeutils.parse_isotime(value)
+        except ValueError as exc:
+            raise exception.InvalidTimeRange(value=value, reason=str(exc))
+    if not isinstance(value, datetime.datetime):
+        raise exception.InvalidTimeRange(
+            value=value, reason='%s is neither a datetime nor ISO 8601 text'
+            % name)
+    return timeutils.normalize_time(value)
+
+
+def list_faults(context, instance_id=None, project_id=None, since=None,
+                before=None, limit=None, marker=None):
+    """Fault history, newest first, a page at a time.
+
+    :param context: the caller's ``RequestContext``. Callers without the
+        rule ``fault_persist:fault:all_projects`` see only their own
+        project's faults.
+    :param instance_id: only this instance's faults.
+    :param project_id: only this project's faults.
+    :param since: datetime or ISO 8601 text; faults created at or after it.
+    :param before: datetime or ISO 8601 text; faults created before it.
+    :param limit: the page size; all faults when ``None``.
+    :param marker: the ``id`` of the last fault of the previous page.
+    :returns: a list of dicts: the ``show`` view plus ``id``,
+        ``instance_id``, ``project_id``, ``request_id``, ``event_type``
+        and ``code``.
+    :raises: :class:`~fault_persist.exception.Forbidden` when a caller
+        asks for another project; :class:`~fault_persist.exception.
+        InvalidMarker`, :class:`~fault_persist.exception.InvalidTimeRange`.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    scope = _scope(ctxt)
+    if scope is not None:
+        if project_id is not None and project_id != scope:
+            raise exception.Forbidden(
+                action="list the faults of project %s" % project_id)
+        project_id = scope
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise exception.InvalidField(field='limit', value=limit,
+                                     reason='not a positive integer')
+    try:
+        rows = db_api.list_faults(
+            instance_id=None if instance_id is None
+            else _instance_id(instance_id),
+            project_id=project_id,
+            since=_utc_time(since, 'since'),
+            before=_utc_time(before, 'before'),
+            limit=limit, marker=marker)
+    except LookupError:
+        raise exception.InvalidMarker(marker=marker)
+    show_details = policy.allowed(policies.FAULT_DETAILS, ctxt)
+    return [dict(fault_view(row, show_details),
+                 id=row.id, instance_id=row.instance_id,
+                 project_id=row.project_id, request_id=row.request_id,
+                 event_type=row.event_type, code=row.code)
+            for row in rows]
+
+
+def delete_faults(context, instance_id):
+    """Soft-delete the faults of an instance, when the host deletes it.
+
+    :param context: the caller's ``RequestContext`` (unused for scoping:
+        the host has already authorised the deletion of the instance).
+    :param instance_id: the deleted instance.
+    :returns: how many faults were marked deleted.
+    """
+    config.get_conf()
+    return db_api.soft_delete_faults(_instance_id(instance_id),
+                                     timeutils.utcnow())
+
+
+def cutoff_time(older_than, now=None):
+    """The time before which records are old enough to purge.
+
+    :param older_than: a ``timedelta`` age, a number of days, or a
+        datetime cut-off.
+    :param now: naive UTC "now"; the current time by default.
+    :returns: a naive UTC datetime.
+    """
+    now = now or timeutils.utcnow()
+    if isinstance(older_than, datetime.datetime):
+        return timeutils.normalize_time(older_than)
+    if isinstance(older_than, datetime.timedelta):
+        return now - older_than
+    if isinstance(older_than, (int, float)) and not isinstance(
+            older_than, bool) and older_than >= 0:
+        return now - datetime.timedelta(days=older_than)
+    raise exception.InvalidField(
+        field='older_than', value=older_than,
+        reason='not a non-negative number of days, timedelta or datetime')
+
+
+def purge_faults(older_than):
+    """Delete for good the faults created before a cut-off.
+
+    :param older_than: a ``timedelta`` age, a number of days, or a
+        datetime cut-off (naive datetimes are UTC).
+    :returns: how many faults were deleted.
+    """
+    config.get_conf()
+    cutoff = cutoff_time(older_than)
+    count = db_api.purge_faults(cutoff)
+    LOG.info('Purged %(count)d faults created before %(cutoff)s',
+             {'count': count, 'cutoff': cutoff.isoformat()})
+    return count

@@ -1,0 +1,36 @@
+"""All options of fault_persist, for oslo-config-generator and the docs.
+
+Options are declared beside the code that reads them; this module gathers
+them. ``list_opts()`` is published as the ``fault_persist`` namespace of the
+``oslo.config.opts`` entry point.
+"""
+
+import copy
+import itertools
+
+from fault_persist.db import api as db_api
+from fault_persist import faults
+from fault_persist import sanitize
+
+GROUP = 'fault_persist'
+
+
+def _fault_persist_opts():
+    return list(itertools.chain(
+        db_api.database_opts,
+        sanitize.sanitize_opts,
+        faults.retention_opts,
+    ))
+
+
+def register_opts(conf):
+    """Register every fault_persist option on ``conf`` (idempotent).
+
+    :param conf: an oslo.config ``ConfigOpts``.
+    """
+    conf.register_opts(_fault_persist_opts(), group=GROUP)
+
+
+def list_opts():
+    """The options of fault_persist, as ``[(group, [opts])]`` copies."""
+    return [(GROUP, copy.deepcopy(_fault_persist_opts()))]

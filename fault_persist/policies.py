@@ -1,0 +1,38 @@
+"""Default policy rules of fault_persist, in code.
+
+Published through the ``oslo.policy.policies`` entry point so that
+``oslopolicy-sample-generator --namespace fault_persist`` lists them and an
+operator can override them in the host's policy file.
+"""
+
+from oslo_policy import policy
+
+FAULT_DETAILS = 'fault_persist:fault:details'
+FAULT_ALL_PROJECTS = 'fault_persist:fault:all_projects'
+
+ADMIN = 'role:admin'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=FAULT_DETAILS,
+        check_str=ADMIN,
+        description='Show the details (traceback) of a fault. Without this '
+                    'rule a caller sees only when the fault happened and its '
+                    'message.',
+        operations=[{'path': 'fault_persist.get_fault', 'method': 'CALL'},
+                    {'path': 'fault_persist.list_faults', 'method': 'CALL'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=FAULT_ALL_PROJECTS,
+        check_str=ADMIN,
+        description='Read the faults of every project. Without this rule a '
+                    'caller reads only the faults of its own project.',
+        operations=[{'path': 'fault_persist.get_fault', 'method': 'CALL'},
+                    {'path': 'fault_persist.list_faults', 'method': 'CALL'}],
+        scope_types=['project']),
+]
+
+
+def list_rules():
+    """The rules, for the ``oslo.policy.policies`` entry point."""
+    return rules

@@ -1,0 +1,53 @@
+"""Who may see what: the oslo.policy enforcer and the caller's context."""
+
+from oslo_context import context as o_context
+from oslo_policy import policy as o_policy
+
+from fault_persist import policies
+
+_ENFORCER = None
+
+
+def init(conf):
+    """Create the enforcer with our default rules (idempotent).
+
+    :param conf: the host's oslo.config ``ConfigOpts``; its ``[oslo_policy]``
+        options and policy file apply to our rules too.
+    """
+    global _ENFORCER
+    if _ENFORCER is None or _ENFORCER.conf is not conf:
+        enforcer = o_policy.Enforcer(conf)
+        enforcer.register_defaults(policies.list_rules())
+        _ENFORCER = enforcer
+
+
+def reset():
+    """Forget the enforcer (tests, configuration reloads)."""
+    global _ENFORCER
+    _ENFORCER = None
+
+
+def request_context(context):
+    """The caller's context as an oslo.context ``RequestContext``.
+
+    :param context: a ``RequestContext`` (or subclass), the dict form
+        oslo.messaging hands to notifier drivers, or ``None``.
+    :returns: a ``RequestContext``; an empty one for ``None``.
+    """
+    if isinstance(context, o_context.RequestContext):
+        return context
+    if isinstance(context, dict):
+        return o_context.RequestContext.from_dict(context)
+    return o_context.RequestContext()
+
+
+def allowed(rule, context):
+    """Whether ``context`` passes ``rule``; never raises on a denial.
+
+    :param rule: a rule name from :mod:`fault_persist.policies`.
+    :param context: a ``RequestContext``.
+    """
+    if _ENFORCER is None:
+        raise RuntimeError('fault_persist.policy.init() was not called')
+    target = {'project_id': context.project_id, 'user_id': context.user_id}
+    return _ENFORCER.authorize(rule, target, context, do_raise=False)
