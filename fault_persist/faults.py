@@ -9,6 +9,7 @@ stores and queries.
 import datetime
 import sys
 import traceback
+import uuid
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -51,8 +52,8 @@ ISO8601_UTC = '%Y-%m-%dT%H:%M:%SZ'
 def _instance_id(value):
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode('utf-8', 'replace')
-    if value is None or isinstance(value, bool) or not isinstance(
-            value, (str, int)) and not hasattr(value, 'hex'):
+    if isinstance(value, bool) or not isinstance(value, (str, int,
+                                                         uuid.UUID)):
         raise exception.InvalidInstanceId(value=value,
                                           reason='not a string')
     text = str(value).strip()

@@ -70,6 +70,21 @@ def connection_url(conf):
                                         SQLITE_FILE_NAME)
 
 
+def _engine_url(url):
+    """``url`` with what our engine needs on top of the configured one.
+
+    On MySQL our engine speaks utf8mb4 even when the host's URL asks for
+    the three-byte ``utf8``: our tables are utf8mb4, and a message may
+    carry any character. The host's own engine is not affected.
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() in ('mysql', 'mariadb') and (
+            parsed.query.get('charset', 'utf8') in ('utf8', 'utf8mb3')):
+        parsed = parsed.update_query_dict({'charset': 'utf8mb4'})
+        return parsed.render_as_string(hide_password=False)
+    return url
+
+
 def configure(conf):
     """Point :data:`context_manager` at the configured database.
 
@@ -86,7 +101,7 @@ def configure(conf):
         if directory:
             os.makedirs(directory, exist_ok=True)
     context_manager.configure(
-        connection=url,
+        connection=_engine_url(url),
         max_retries=conf.fault_persist.db_max_retries,
         sqlite_fk=True)
 

@@ -1,0 +1,201 @@
+"""Behaviour of the fault store that must hold on every database backend.
+
+Mixed into a SQLite test case (unit) and into PostgreSQL and MariaDB test
+cases (functional), so the same assertions run against each backend.
+"""
+
+import datetime
+
+from oslo_utils import uuidutils
+
+import fault_persist
+from fault_persist.db import api as db_api
+from fault_persist import exception
+from fault_persist.tests import base
+from fault_persist.tests import fixtures as fp_fixtures
+
+
+class FaultStoreBehaviour:
+    """Tests of the public fault API; needs ``self`` to be a TestCase."""
+
+    def _save(self, instance_id=None, message='Build failed', **kwargs):
+        kwargs.setdefault('details', 'Traceback: boom')
+        context = kwargs.pop('context', base.user_context())
+        instance_id = instance_id or uuidutils.generate_uuid()
+        return fault_persist.save_fault(context, instance_id, message,
+                                        **kwargs)
+
+    def test_long_message_is_cut_to_255_characters(self):
+        instance_id = uuidutils.generate_uuid()
+        self._save(instance_id, 'x' * 1000)
+        fault = fault_persist.get_fault(base.admin_context(), instance_id)
+        self.assertEqual(255, len(fault['message']))
+        self.assertTrue(fault['message'].endswith('...'))
+        self.assertTrue(fault['message'].startswith('x' * 252))
+
+    def test_multibyte_message_is_stored_within_255_characters(self):
+        instance_id = uuidutils.generate_uuid()
+        message = '\u00e9\u4e2d\U0001f525' * 100  # 300 characters, 900 bytes
+        self._save(instance_id, message)
+        stored = fault_persist.get_fault(base.admin_context(),
+                                         instance_id)['message']
+        self.assertEqual(255, len(stored))
+        self.assertEqual(message[:252], stored[:252])
+
+    def test_details_over_text_limit_keep_head_and_tail(self):
+        instance_id = uuidutils.generate_uuid()
+        details = ('head\n' + '\u4e2d' * 40000 + '\nRuntimeError: the cause')
+        self._save(instance_id, details=details)
+        stored = fault_persist.get_fault(base.admin_context(),
+                                         instance_id)['details']
+        self.assertLessEqual(len(stored.encode('utf-8')), 65535)
+        self.assertTrue(stored.startswith('head\n'))
+        self.assertTrue(stored.endswith('RuntimeError: the cause'))
+        self.assertIn('bytes omitted', stored)
+
+    def test_admin_sees_details(self):
+        instance_id = uuidutils.generate_uuid()
+        self._save(instance_id, 'Build failed', details='Traceback ...')
+        fault = fault_persist.get_fault(base.admin_context(), instance_id)
+        self.assertEqual({'created', 'message', 'details'}, set(fault))
+        self.assertEqual('Build failed', fault['message'])
+        self.assertEqual('Traceback ...', fault['details'])
+
+    def test_owner_without_admin_role_does_not_see_details(self):
+        instance_id = uuidutils.generate_uuid()
+        self._save(instance_id, 'Build failed', details='Traceback ...')
+        fault = fault_persist.get_fault(base.user_context(), instance_id)
+        self.assertEqual({'created', 'message'}, set(fault))
+        self.assertEqual('Build failed', fault['message'])
+
+    def test_created_is_iso8601_utc(self):
+        instance_id = uuidutils.generate_uuid()
+        when = datetime.datetime(2016, 8, 12, 14, 49, 55)
+        self.useFixture(fp_fixtures.TimeOverride(when))
+        self._save(instance_id)
+        fault = fault_persist.get_fault(base.user_context(), instance_id)
+        self.assertEqual('2016-08-12T14:49:55Z', fault['created'])
+
+    def test_get_fault_returns_latest(self):
+        instance_id = uuidutils.generate_uuid()
+        start = datetime.datetime(2026, 1, 1, 12, 0, 0)
+        for offset, message in enumerate(['first', 'second', 'third']):
+            self.useFixture(fp_fixtures.TimeOverride(
+                start + datetime.timedelta(microseconds=offset * 1000)))
+            self._save(instance_id, message)
+        fault = fault_persist.get_fault(base.user_context(), instance_id)
+        self.assertEqual('third', fault['message'])
+
+    def test_get_fault_of_instance_without_fault_is_none(self):
+        self.assertIsNone(fault_persist.get_fault(
+            base.admin_context(), uuidutils.generate_uuid()))
+
+    def test_other_project_does_not_see_fault(self):
+        instance_id = uuidutils.generate_uuid()
+        self._save(instance_id, context=base.user_context('project-a'))
+        self.assertIsNone(fault_persist.get_fault(
+            base.user_context('project-b'), instance_id))
+
+    def test_non_admin_cannot_list_another_projects_faults(self):
+        self._save(context=base.user_context('project-a'))
+        self._save(context=base.user_context('project-b'))
+        self.assertRaises(exception.Forbidden, fault_persist.list_faults,
+                          base.user_context('project-b'),
+                          project_id='project-a')
+        listed = fault_persist.list_faults(base.user_context('project-b'))
+        self.assertEqual(['project-b'],
+                         [fault['project_id'] for fault in listed])
+
+    def test_admin_lists_every_project(self):
+        self._save(context=base.user_context('project-a'))
+        self._save(context=base.user_context('project-b'))
+        listed = fault_persist.list_faults(base.admin_context())
+        self.assertEqual({'project-a', 'project-b'},
+                         {fault['project_id'] for fault in listed})
+
+    def test_pagination_returns_every_fault_exactly_once(self):
+        instance_id = uuidutils.generate_uuid()
+        # Several faults share one timestamp: the marker must still work.
+        when = datetime.datetime(2026, 2, 1, 8, 0, 0)
+        saved = []
+        for index in range(23):
+            self.useFixture(fp_fixtures.TimeOverride(
+                when + datetime.timedelta(seconds=index // 4)))
+            saved.append(self._save(instance_id, 'fault %d' % index))
+        seen, marker = [], None
+        while True:
+            page = fault_persist.list_faults(
+                base.admin_context(), instance_id=instance_id, limit=5,
+                marker=marker)
+            if not page:
+                break
+            self.assertLessEqual(len(page), 5)
+            seen.extend(fault['id'] for fault in page)
+            marker = page[-1]['id']
+        self.assertEqual(sorted(saved), sorted(seen))
+        self.assertEqual(len(seen), len(set(seen)))
+        full = fault_persist.list_faults(base.admin_context(),
+                                         instance_id=instance_id)
+        self.assertEqual([fault['id'] for fault in full], seen)
+        created = [fault['created'] for fault in full]
+        self.assertEqual(sorted(created, reverse=True), created)
+
+    def test_unknown_marker_is_a_clear_error(self):
+        self.assertRaises(exception.InvalidMarker, fault_persist.list_faults,
+                          base.admin_context(), marker='no-such-fault')
+
+    def test_since_and_before_filter_by_creation_time(self):
+        instance_id = uuidutils.generate_uuid()
+        for day in (1, 2, 3):
+            self.useFixture(fp_fixtures.TimeOverride(datetime.datetime(2026, 3, day)))
+            self._save(instance_id, 'day %d' % day)
+        listed = fault_persist.list_faults(
+            base.admin_context(), instance_id=instance_id,
+            since='2026-03-02T00:00:00Z', before=datetime.datetime(2026, 3, 3))
+        self.assertEqual(['day 2'], [fault['message'] for fault in listed])
+
+    def test_delete_faults_hides_them(self):
+        instance_id = uuidutils.generate_uuid()
+        other = uuidutils.generate_uuid()
+        self._save(instance_id)
+        self._save(other)
+        self.assertEqual(1, fault_persist.delete_faults(base.admin_context(),
+                                                        instance_id))
+        self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                  instance_id))
+        self.assertIsNotNone(fault_persist.get_fault(base.admin_context(),
+                                                     other))
+
+    def test_purge_removes_only_faults_older_than_cutoff(self):
+        now = datetime.datetime(2026, 6, 30, 12, 0, 0)
+        old, new = [], []
+        for days_ago in (100, 91, 89, 1):
+            self.useFixture(fp_fixtures.TimeOverride(
+                now - datetime.timedelta(days=days_ago)))
+            (old if days_ago > 90 else new).append(self._save())
+        self.useFixture(fp_fixtures.TimeOverride(now))
+        self.assertEqual(2, fault_persist.purge_faults(
+            datetime.timedelta(days=90)))
+        remaining = [fault['id'] for fault in fault_persist.list_faults(
+            base.admin_context())]
+        self.assertEqual(sorted(new), sorted(remaining))
+
+    def test_same_message_id_is_stored_once(self):
+        instance_id = uuidutils.generate_uuid()
+        first = self._save(instance_id, message_id='msg-1')
+        second = self._save(instance_id, message_id='msg-1')
+        self.assertEqual(first, second)
+        self.assertEqual(1, len(fault_persist.list_faults(
+            base.admin_context(), instance_id=instance_id)))
+
+    def test_batch_with_stored_and_repeated_message_ids(self):
+        rows = [fault_persist.faults.fault_record(
+            'instance-1', 'message %d' % index, message_id='batch-%d' % (
+                index % 3)) for index in range(6)]
+        ids = db_api.add_faults(rows[:1])
+        ids = db_api.add_faults(rows)
+        self.assertEqual(ids[0], ids[3])
+        self.assertEqual(3, len(set(ids)))
+        self.assertEqual(3, len(fault_persist.list_faults(
+            base.admin_context(), instance_id='instance-1')))
+
