@@ -20,9 +20,11 @@ from fault_persist.faults import get_fault
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
 from fault_persist.faults import save_fault
+from fault_persist.opts import set_defaults
 
 __all__ = [
     'init',
+    'set_defaults',
     'save_fault',
     'get_fault',
     'list_faults',

@@ -19,9 +19,9 @@ class FaultPersistError(Exception):
 
 
 class NotInitialized(FaultPersistError):
-    msg_fmt = ('fault_persist is not initialised: call fault_persist.init(conf) '
-               'once when the service starts, before recording or reading '
-               'faults.')
+    msg_fmt = ('fault_persist is not initialised: call '
+               'fault_persist.init(conf) once when the service starts, '
+               'before recording or reading faults.')
 
 
 class InvalidInstanceId(FaultPersistError):

@@ -31,6 +31,21 @@ def register_opts(conf):
     conf.register_opts(_fault_persist_opts(), group=GROUP)
 
 
+def set_defaults(conf, **defaults):
+    """Change the defaults of ``[fault_persist]`` options for a host.
+
+    A host calls it before :func:`fault_persist.init` to ship its own
+    defaults, e.g. a ``state_path`` under its own state directory; values
+    in configuration files still win.
+
+    :param conf: an oslo.config ``ConfigOpts``.
+    :param defaults: ``{option name: default}``.
+    """
+    register_opts(conf)
+    for name, value in defaults.items():
+        conf.set_default(name, value, group=GROUP)
+
+
 def list_opts():
     """The options of fault_persist, as ``[(group, [opts])]`` copies."""
     return [(GROUP, copy.deepcopy(_fault_persist_opts()))]

@@ -164,4 +164,5 @@ def clean_details(value, max_bytes=TEXT_MAX_BYTES):
             isinstance(line, str) for line in value):
         # Trove and traceback.format_exception() give a list of lines.
         value = ''.join(value)
-    return truncate_details(mask_secrets(to_text(value)), max_bytes)
+    # Trailing newlines of a formatted traceback carry nothing.
+    return truncate_details(mask_secrets(to_text(value)).rstrip(), max_bytes)

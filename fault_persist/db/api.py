@@ -66,8 +66,8 @@ def connection_url(conf):
     db_options.set_defaults(conf)
     if conf.database.connection:
         return conf.database.connection
-    return 'sqlite:///' + os.path.join(conf.fault_persist.state_path,
-                                        SQLITE_FILE_NAME)
+    path = os.path.join(conf.fault_persist.state_path, SQLITE_FILE_NAME)
+    return 'sqlite:///' + path
 
 
 def _engine_url(url):

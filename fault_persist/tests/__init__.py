@@ -9,5 +9,6 @@ os.environ.setdefault(
     'OS_TEST_DBAPI_ADMIN_CONNECTION',
     'mysql+pymysql://openstack_citest:openstack_citest@localhost/'
     '?charset=utf8mb4;'
-    'postgresql+psycopg2://openstack_citest:openstack_citest@localhost/postgres;'
+    'postgresql+psycopg2://openstack_citest:openstack_citest@localhost/'
+    'postgres;'
     'sqlite://')

@@ -147,7 +147,8 @@ class FaultStoreBehaviour:
     def test_since_and_before_filter_by_creation_time(self):
         instance_id = uuidutils.generate_uuid()
         for day in (1, 2, 3):
-            self.useFixture(fp_fixtures.TimeOverride(datetime.datetime(2026, 3, day)))
+            self.useFixture(fp_fixtures.TimeOverride(
+                datetime.datetime(2026, 3, day)))
             self._save(instance_id, 'day %d' % day)
         listed = fault_persist.list_faults(
             base.admin_context(), instance_id=instance_id,
@@ -198,4 +199,3 @@ class FaultStoreBehaviour:
         self.assertEqual(3, len(set(ids)))
         self.assertEqual(3, len(fault_persist.list_faults(
             base.admin_context(), instance_id='instance-1')))
-

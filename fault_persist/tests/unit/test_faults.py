@@ -82,14 +82,15 @@ class TestSaveFault(base.TestCase):
         self.assertIsNotNone(self._stored('42'))
 
     def test_non_string_details_are_coerced(self):
-        fault_persist.save_fault(None, 'i-bytes', 'Boom', details=b'\xff\xfeok')
+        fault_persist.save_fault(None, 'i-bytes', 'Boom',
+                                 details=b'\xff\xfeok')
         fault_persist.save_fault(None, 'i-dict', 'Boom',
                                  details={'password': 'hunter2', 'n': 1})
         fault_persist.save_fault(None, 'i-lines', 'Boom',
                                  details=['Traceback:\n', 'Err: x\n'])
         self.assertIn('ok', self._stored('i-bytes')['details'])
         self.assertNotIn('hunter2', self._stored('i-dict')['details'])
-        self.assertEqual('Traceback:\nErr: x\n',
+        self.assertEqual('Traceback:\nErr: x',
                          self._stored('i-lines')['details'])
 
     def test_secrets_are_masked_in_message_and_details(self):

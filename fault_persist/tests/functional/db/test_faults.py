@@ -4,11 +4,11 @@ from fault_persist.tests import fault_store_behaviour
 from fault_persist.tests.functional.db import base
 
 
-class TestFaultStoreOnMySQL(fault_store_behaviour.FaultStoreBehaviour,
-                           base.BackendTestCase):
+class TestFaultStoreOnMySQL(
+        fault_store_behaviour.FaultStoreBehaviour, base.BackendTestCase):
     FIXTURE = base.MigratedMySQL
 
 
-class TestFaultStoreOnPostgreSQL(fault_store_behaviour.FaultStoreBehaviour,
-                                base.BackendTestCase):
+class TestFaultStoreOnPostgreSQL(
+        fault_store_behaviour.FaultStoreBehaviour, base.BackendTestCase):
     FIXTURE = base.MigratedPostgreSQL

@@ -1,0 +1,25 @@
+"""Sphinx configuration of the fault_persist documentation."""
+
+extensions = [
+    'sphinx.ext.autodoc',
+    'oslo_config.sphinxext',
+    'oslo_config.sphinxconfiggen',
+    'oslo_policy.sphinxext',
+    'oslo_policy.sphinxpolicygen',
+]
+
+config_generator_config_file = (
+    '../../etc/fault-persist/fault-persist-config-generator.conf')
+sample_config_basename = '_static/fault-persist'
+policy_generator_config_file = (
+    '../../etc/fault-persist/fault-persist-policy-generator.conf')
+sample_policy_basename = '_static/fault-persist'
+
+project = 'fault_persist'
+copyright = '2026, fault_persist developers'
+master_doc = 'index'
+exclude_patterns = ['_build']
+pygments_style = 'sphinx'
+html_theme = 'alabaster'
+html_static_path = ['_static']
+autodoc_member_order = 'bysource'

@@ -1,0 +1,41 @@
+#!/bin/bash
+# The whole test suite, on a fresh machine: install into a virtualenv,
+# start and prepare PostgreSQL, MariaDB and RabbitMQ (tools/test-setup.sh),
+# then style checks, unit and functional tests, the docs build and the
+# sample-config check. The last line reads "N passed, N failed, N skipped".
+set -eu -o pipefail
+
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --upgrade pip
+"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt \
+    -r doc/requirements.txt
+"$VENV/bin/pip" install -q --no-deps -e .
+
+if [ "$(id -u)" = 0 ]; then
+    bash tools/test-setup.sh
+else
+    sudo -n bash tools/test-setup.sh
+fi
+
+PATH="$PWD/$VENV/bin:$PATH"
+export PATH
+
+echo "== style (flake8 with hacking)"
+flake8 fault_persist tools
+
+echo "== sample configuration is up to date"
+bash tools/check-sample-config.sh
+
+echo "== documentation (warnings are errors)"
+sphinx-build -q -W --keep-going -b html doc/source doc/build/html
+
+echo "== unit and functional tests"
+status=0
+stestr run --slowest "$@" || status=$?
+python tools/test-summary.py || status=$?
+exit $status
