@@ -62,3 +62,9 @@ class SchemaNotReady(FaultPersistError):
 class Forbidden(FaultPersistError):
     msg_fmt = ('Policy does not allow this caller to %(action)s. An admin '
                'may grant it through the fault_persist policy rules.')
+
+
+class InvalidDefinitions(FaultPersistError):
+    msg_fmt = ('Invalid fault_persist definitions in %(where)s: %(reason)s. '
+               'See etc/fault-persist/fault_definitions.yaml for the '
+               'format.')
