@@ -68,3 +68,8 @@ class InvalidDefinitions(FaultPersistError):
     msg_fmt = ('Invalid fault_persist definitions in %(where)s: %(reason)s. '
                'See etc/fault-persist/fault_definitions.yaml for the '
                'format.')
+
+
+class SpoolBusy(FaultPersistError):
+    msg_fmt = ('%(count)d spool files in %(directory)s were not replayed: '
+               'another process holds them. Run the command again.')

@@ -8,8 +8,13 @@ them. ``list_opts()`` is published as the ``fault_persist`` namespace of the
 import copy
 import itertools
 
+from fault_persist.capture import listener
+from fault_persist.capture import spool
+from fault_persist.capture import writer
 from fault_persist.db import api as db_api
+from fault_persist import extract
 from fault_persist import faults
+from fault_persist import recognise
 from fault_persist import sanitize
 
 GROUP = 'fault_persist'
@@ -18,7 +23,11 @@ GROUP = 'fault_persist'
 def _fault_persist_opts():
     return list(itertools.chain(
         db_api.database_opts,
+        recognise.recognise_opts,
+        extract.extract_opts,
         sanitize.sanitize_opts,
+        writer.writer_opts,
+        spool.spool_opts,
         faults.retention_opts,
     ))
 
@@ -48,4 +57,5 @@ def set_defaults(conf, **defaults):
 
 def list_opts():
     """The options of fault_persist, as ``[(group, [opts])]`` copies."""
-    return [(GROUP, copy.deepcopy(_fault_persist_opts()))]
+    return [(GROUP, copy.deepcopy(_fault_persist_opts())),
+            (listener.GROUP, copy.deepcopy(listener.listener_opts))]

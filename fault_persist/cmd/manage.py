@@ -5,6 +5,7 @@ Usage::
     fault-persist-manage --config-file F db sync
     fault-persist-manage --config-file F db version
     fault-persist-manage --config-file F purge [--older-than DAYS]
+    fault-persist-manage --config-file F spool replay
 """
 
 import sys
@@ -14,6 +15,8 @@ from oslo_db import exception as db_exc
 from oslo_log import log as logging
 
 import fault_persist
+from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.capture import spool as capture_spool
 from fault_persist.db import migration
 from fault_persist import exception
 
@@ -42,6 +45,17 @@ def do_purge():
     print('Purged %d faults older than %s days' % (count, older_than))
 
 
+def do_spool_replay():
+    spool = capture_spool.Spool(CONF.fault_persist.spool_dir)
+    pipeline = capture_pipeline.Pipeline.from_conf(CONF)
+    count = spool.replay(pipeline.store)
+    left = len(spool.files())
+    print('Replayed %d spooled events from %s; %d spool files left'
+          % (count, spool.directory, left))
+    if left:
+        raise exception.SpoolBusy(directory=spool.directory, count=left)
+
+
 def add_command_parsers(subparsers):
     db = subparsers.add_parser('db', help='database schema')
     db_commands = db.add_subparsers(dest='db_command')
@@ -58,6 +72,12 @@ def add_command_parsers(subparsers):
                        help='age in days; default [fault_persist] '
                             'fault_retention_days')
     purge.set_defaults(func=do_purge)
+
+    spool = subparsers.add_parser('spool', help='the local spool')
+    spool_commands = spool.add_subparsers(dest='spool_command')
+    replay = spool_commands.add_parser(
+        'replay', help='store the spooled events now')
+    replay.set_defaults(func=do_spool_replay)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

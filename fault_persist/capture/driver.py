@@ -1,0 +1,87 @@
+"""The oslo.messaging notifier driver ``fault_persist``.
+
+A host enables it with configuration alone::
+
+    [oslo_messaging_notifications]
+    driver = messagingv2,fault_persist
+
+oslo.messaging then calls :meth:`FaultPersistDriver.notify` for every
+notification the host sends. Notifications that are neither errors nor
+task starts and ends return after one dict look-up. Recognised ones are
+stored through :class:`~fault_persist.capture.writer.BackgroundWriter`:
+committed within ``[fault_persist] driver_write_timeout`` or spooled.
+Nothing here raises into the host: a failure is logged and counted.
+"""
+
+from oslo_log import log as logging
+from oslo_messaging.notify import notifier
+
+from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.capture import spool as capture_spool
+from fault_persist.capture import writer as capture_writer
+from fault_persist import config
+
+LOG = logging.getLogger(__name__)
+
+
+class FaultPersistDriver(notifier.Driver):
+    """Persist the errors (and task events) a host announces.
+
+    :param conf: the host's ``ConfigOpts``; fault_persist is initialised
+        with it (:func:`fault_persist.init`).
+    :param topics: the notification topics (unused: we publish nothing).
+    :param transport: the notification transport (unused).
+    """
+
+    def __init__(self, conf, topics, transport):
+        super().__init__(conf, topics, transport)
+        self._kind = _ignore_all
+        self._pipeline = None
+        self._writer = None
+        try:
+            config.init(conf)
+            self._pipeline = capture_pipeline.Pipeline.from_conf(conf)
+            self._writer = capture_writer.BackgroundWriter(
+                self._pipeline.store,
+                capture_spool.Spool(conf.fault_persist.spool_dir),
+                self._pipeline.counters,
+                conf.fault_persist.driver_write_timeout,
+                conf.fault_persist.spool_replay_interval)
+            self._kind = self._pipeline.recogniser.kind
+        except Exception:  # noqa: a broken set-up must not break the host
+            LOG.exception('fault_persist notifier driver is disabled: it '
+                          'could not be set up; fix the configuration and '
+                          'restart the service')
+
+    @property
+    def counters(self):
+        """What the driver saw and did (see ``Counters``)."""
+        return self._pipeline.counters if self._pipeline else None
+
+    def notify(self, ctxt, message, priority, retry):
+        """Store ``message`` when it is an error or a task event.
+
+        :param ctxt: the request context, as a dict.
+        :param message: the notification: ``message_id``, ``publisher_id``,
+            ``event_type``, ``priority``, ``payload``, ``timestamp``.
+        :param priority: the priority, upper case.
+        :param retry: unused; storing has its own bounded wait.
+        """
+        try:
+            if self._kind(message['event_type'], priority) is None:
+                return
+            event = self._pipeline.event_of(ctxt, message, priority)
+            if event is not None:
+                self._writer.submit([event])
+        except Exception:  # noqa: never raise into the host
+            LOG.exception('fault_persist could not handle notification '
+                          '%.200r', message)
+
+    def flush(self, timeout=None):
+        """Wait until everything handed over so far is stored or spooled."""
+        if self._writer is not None:
+            self._writer.flush(timeout)
+
+
+def _ignore_all(event_type, priority):
+    return None

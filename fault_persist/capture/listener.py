@@ -1,0 +1,152 @@
+"""The notification listener: capture from the bus, out of process.
+
+A batch notification listener on ``[fault_persist_listener]
+transport_url`` and ``topics``. Each batch is stored in one go; the batch
+is acknowledged only once its rows are committed. When the database
+fails, the endpoint asks oslo.messaging to requeue the batch
+(``allow_requeue=True``) after a short pause, so nothing is lost; storing
+is idempotent on ``message_id``, so a redelivered message is stored once.
+Several listeners given the same ``pool`` share one queue.
+"""
+
+import time
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging
+
+
+LOG = logging.getLogger(__name__)
+
+GROUP = 'fault_persist_listener'
+
+listener_opts = [
+    cfg.StrOpt('transport_url',
+               secret=True,
+               help='The oslo.messaging transport URL to listen on, e.g. '
+                    'rabbit://user:password@host:5672/. When unset, the '
+                    '[oslo_messaging_notifications] transport_url, then '
+                    'the [DEFAULT] transport_url.'),
+    cfg.ListOpt('topics',
+                default=['notifications'],
+                help='Notification topics to consume. Services publish on '
+                     '[oslo_messaging_notifications] topics.'),
+    cfg.StrOpt('pool',
+               help='Listener pool name. Listeners with the same pool share '
+                    'one queue per topic and priority (each message goes to '
+                    'one of them), and do not take messages from other '
+                    'consumers of the topic, such as Ceilometer. Set it '
+                    'whenever something else consumes the same topics.'),
+    cfg.IntOpt('workers',
+               default=1, min=1,
+               help='Listener processes to run.'),
+    cfg.IntOpt('batch_size',
+               default=100, min=1,
+               help='Notifications stored in one transaction.'),
+    cfg.FloatOpt('batch_timeout',
+                 default=1.0, min=0.0,
+                 help='Seconds to wait for a batch to fill before storing '
+                      'what has arrived.'),
+    cfg.IntOpt('prefetch',
+               default=0, min=0,
+               help='Messages RabbitMQ hands a listener ahead of its '
+                    'acknowledgements (rabbit_qos_prefetch_count). 0 means '
+                    'twice batch_size, so a backlog never fills memory.'),
+    cfg.FloatOpt('requeue_delay',
+                 default=1.0, min=0.0,
+                 help='Seconds to pause before handing a batch back to the '
+                      'bus when the database fails, so an outage is not a '
+                      'busy loop of redeliveries.'),
+]
+
+#: The priorities on which errors and task events arrive.
+PRIORITIES = ('audit', 'info', 'warn', 'error', 'critical')
+
+
+class NotificationEndpoint:
+    """A batch endpoint that stores errors and task events.
+
+    :param pipeline: a :class:`~fault_persist.capture.pipeline.Pipeline`.
+    :param requeue_delay: seconds to pause before requeueing a batch.
+    """
+
+    def __init__(self, pipeline, requeue_delay=1.0):
+        self.pipeline = pipeline
+        self.requeue_delay = requeue_delay
+        for priority in PRIORITIES:
+            setattr(self, priority, self._handler(priority.upper()))
+
+    def _handler(self, priority):
+        def handle(messages):
+            return self.handle(messages, priority)
+        handle.__name__ = priority.lower()
+        return handle
+
+    def handle(self, messages, priority):
+        """Store a batch of notifications of one priority.
+
+        :param messages: dicts with ``ctxt``, ``publisher_id``,
+            ``event_type``, ``payload`` and ``metadata`` (``message_id``,
+            ``timestamp``), as oslo.messaging's batch dispatcher gives.
+        :param priority: their priority, upper case.
+        :returns: ``None`` (acknowledge) once stored, or
+            ``NotificationResult.REQUEUE`` when the database failed.
+        """
+        events = []
+        for message in messages:
+            try:
+                notification = {
+                    'event_type': message.get('event_type'),
+                    'payload': message.get('payload'),
+                    'priority': priority,
+                    'publisher_id': message.get('publisher_id'),
+                    'message_id': message['metadata'].get('message_id'),
+                    'timestamp': message['metadata'].get('timestamp'),
+                }
+                ctxt = message.get('ctxt')
+            except Exception as exc:  # noqa: not the shape we know
+                self.pipeline.counters.add('malformed')
+                LOG.warning('Unreadable message skipped (%s): %.300r',
+                            exc, message)
+                continue
+            event = self.pipeline.event_of(ctxt, notification, priority)
+            if event is not None:
+                events.append(event)
+        if not events:
+            return None
+        try:
+            self.pipeline.store(events)
+        except Exception as exc:  # noqa: the batch goes back to the bus
+            self.pipeline.counters.add('requeued', len(messages))
+            LOG.warning('Could not store %(count)d notifications, requeued '
+                        'for a later try: %(error)s',
+                        {'count': len(messages), 'error': exc})
+            time.sleep(self.requeue_delay)
+            return oslo_messaging.NotificationResult.REQUEUE
+        return None
+
+
+def build_listener(conf, pipeline):
+    """A batch notification listener storing through ``pipeline``.
+
+    :param conf: a ``ConfigOpts`` with our listener options registered.
+    :param pipeline: a :class:`~fault_persist.capture.pipeline.Pipeline`.
+    :returns: an oslo.messaging server (``start``, ``stop``, ``wait``).
+    """
+    group = conf[GROUP]
+    # With no URL of ours, oslo.messaging falls back to the notification
+    # and then the default transport URL.
+    transport = oslo_messaging.get_notification_transport(
+        conf, url=group.transport_url)
+    prefetch = group.prefetch or 2 * group.batch_size
+    try:
+        conf.set_override('rabbit_qos_prefetch_count', prefetch,
+                          group='oslo_messaging_rabbit')
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        LOG.debug('Transport %s has no prefetch option', transport)
+    targets = [oslo_messaging.Target(topic=topic) for topic in group.topics]
+    endpoint = NotificationEndpoint(pipeline, group.requeue_delay)
+    return oslo_messaging.get_batch_notification_listener(
+        transport, targets, [endpoint], executor='threading',
+        allow_requeue=True, pool=group.pool,
+        batch_size=group.batch_size, batch_timeout=group.batch_timeout)

@@ -1,0 +1,159 @@
+"""The core both captures share: notification -> event -> stored rows.
+
+``Pipeline.event_of`` recognises and extracts (pure, never raises);
+``Pipeline.store`` writes the faults and the request-log entries of a
+batch of events (raises on database errors so that the caller can spool
+or requeue; storing the same events again is harmless).
+"""
+
+import collections
+import threading
+
+from oslo_log import log as logging
+
+from fault_persist import exception
+from fault_persist import extract
+from fault_persist import faults
+from fault_persist import recognise
+
+LOG = logging.getLogger(__name__)
+
+
+class Counters:
+    """Thread-safe counts of what the pipeline saw, for operators.
+
+    ``ignored``: notifications not of interest; ``errors``, ``starts``,
+    ``ends``: recognised events; ``no_instance``: errors without an
+    instance id (not stored as faults); ``malformed``: notifications that
+    could not be read; ``stored``: events stored; ``spooled``: events
+    written to the spool; ``replayed``: events stored from the spool;
+    ``requeued``: notifications handed back to the bus.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts = collections.Counter()
+
+    def add(self, name, count=1):
+        with self._lock:
+            self._counts[name] += count
+
+    def snapshot(self):
+        """A copy of the counts, as a plain dict."""
+        with self._lock:
+            return dict(self._counts)
+
+
+class Pipeline:
+    """Recognise, extract and store notifications.
+
+    :param recogniser: a :class:`~fault_persist.recognise.Recogniser`.
+    :param definitions: :class:`~fault_persist.extract.Definitions`.
+    :param track_tasks: whether events also go to the request log.
+    """
+
+    def __init__(self, recogniser, definitions, track_tasks=True):
+        self.recogniser = recogniser
+        self.definitions = definitions
+        self.track_tasks = track_tasks
+        self.counters = Counters()
+
+    @classmethod
+    def from_conf(cls, conf):
+        """A pipeline for the ``[fault_persist]`` options of ``conf``."""
+        return cls(recognise.Recogniser.from_conf(conf),
+                   extract.Definitions.from_conf(conf),
+                   conf.fault_persist.track_tasks)
+
+    def event_of(self, ctxt, message, priority=None):
+        """The event of a notification, or ``None`` when it is not ours.
+
+        Never raises: a notification that cannot be read is counted as
+        ``malformed`` and logged with the reason.
+
+        :param ctxt: the oslo.messaging context dict.
+        :param message: the notification dict (``event_type``,
+            ``payload``, ``priority``, ``publisher_id``, ``message_id``,
+            ``timestamp``).
+        :param priority: the priority, when the message lacks it.
+        """
+        try:
+            kind = self.recogniser.kind(message.get('event_type'),
+                                        priority or message.get('priority'))
+        except Exception as exc:  # noqa: a non-dict message and the like
+            self._malformed(message, exc)
+            return None
+        if kind is None:
+            self.counters.add('ignored')
+            return None
+        try:
+            event = self.definitions.extract(ctxt, message, kind)
+        except Exception as exc:  # noqa: never raise into a host
+            self._malformed(message, exc)
+            return None
+        self.counters.add({recognise.ERROR: 'errors',
+                           recognise.START: 'starts',
+                           recognise.END: 'ends'}[kind])
+        return event
+
+    def _malformed(self, message, exc):
+        self.counters.add('malformed')
+        LOG.warning('fault_persist could not read a notification (%(error)s); '
+                    'it is skipped: %(message).300r',
+                    {'error': exc, 'message': message})
+
+    def fault_rows(self, events):
+        """The ``instance_faults`` rows of the error events among ``events``.
+
+        Errors without an instance id are counted (``no_instance``) and
+        logged at debug level; they still reach the request log.
+        """
+        rows = []
+        for event in events:
+            if event['kind'] != recognise.ERROR:
+                continue
+            if not event.get('instance_id'):
+                self.counters.add('no_instance')
+                LOG.debug('Error notification %(event_type)s '
+                          '(%(message_id)s) names no instance: not stored '
+                          'as a fault', event)
+                continue
+            try:
+                rows.append(faults.fault_record(
+                    event['instance_id'],
+                    event.get('message') or event.get('code')
+                    or event['event_type'],
+                    event.get('details'),
+                    created=event['timestamp'],
+                    max_details_bytes=self.definitions.max_details_bytes,
+                    **{name: event.get(name)
+                       for name in faults.FIELD_WIDTHS}))
+            except exception.FaultPersistError as exc:
+                self.counters.add('malformed')
+                LOG.warning('Error notification %(event_type)s '
+                            '(%(message_id)s) is not stored as a fault: '
+                            '%(reason)s',
+                            {'event_type': event['event_type'],
+                             'message_id': event['message_id'],
+                             'reason': exc})
+        return rows
+
+    def store(self, events):
+        """Store the faults and the request log of ``events``.
+
+        :param events: events from :meth:`event_of`.
+        :raises: oslo.db exceptions when the database fails; calling again
+            with the same events stores nothing twice.
+        """
+        if not events:
+            return
+        faults.store_faults(self.fault_rows(events))
+        if self.track_tasks:
+            _record_task_events(events)
+        self.counters.add('stored', len(events))
+
+
+def _record_task_events(events):
+    # Imported late: the request log is optional and heavier to import.
+    from fault_persist import tasks
+    tasks.record_events(events)
