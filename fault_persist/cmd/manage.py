@@ -104,6 +104,10 @@ def main(argv=None):
         print('fault-persist-manage: cannot reach the database: %s'
               % exc.inner_exception, file=sys.stderr)
         return 1
+    except db_exc.DBError as exc:
+        print('fault-persist-manage: database error: %s'
+              % exc.inner_exception, file=sys.stderr)
+        return 1
     return 0
 
 
