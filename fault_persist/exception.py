@@ -25,17 +25,17 @@ class NotInitialized(FaultPersistError):
 
 
 class InvalidInstanceId(FaultPersistError):
-    msg_fmt = ('Invalid instance id %(value)r: %(reason)s. An instance id is '
-               'a non-empty string of at most 64 printable characters, such '
-               'as a UUID.')
+    msg_fmt = ('Invalid instance id %(value).100r: %(reason)s. An instance '
+               'id is a non-empty string of at most 64 printable '
+               'characters, such as a UUID.')
 
 
 class InvalidMessage(FaultPersistError):
-    msg_fmt = 'Invalid fault message %(value)r: %(reason)s.'
+    msg_fmt = 'Invalid fault message %(value).100r: %(reason)s.'
 
 
 class InvalidField(FaultPersistError):
-    msg_fmt = 'Invalid value %(value)r for %(field)s: %(reason)s.'
+    msg_fmt = 'Invalid value %(value).100r for %(field)s: %(reason)s.'
 
 
 class InvalidMarker(FaultPersistError):
@@ -44,7 +44,7 @@ class InvalidMarker(FaultPersistError):
 
 
 class InvalidTimeRange(FaultPersistError):
-    msg_fmt = 'Invalid time %(value)r: %(reason)s.'
+    msg_fmt = 'Invalid time %(value).100r: %(reason)s.'
 
 
 class DatabaseUnavailable(FaultPersistError):

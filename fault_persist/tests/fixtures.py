@@ -82,3 +82,14 @@ class TimeOverride(fixtures.Fixture):
     def _setUp(self):
         timeutils.set_time_override(self.when)
         self.addCleanup(timeutils.clear_time_override)
+
+
+class UnreachableDatabase(fixtures.Fixture):
+    """fault_persist's engine pointed at a port where nothing listens."""
+
+    URL = 'mysql+pymysql://nobody:nothing@127.0.0.1:9/faults'
+
+    def _setUp(self):
+        facade = enginefacade.transaction_context()
+        facade.configure(connection=self.URL, max_retries=0)
+        self.addCleanup(db_api.context_manager.patch_factory(facade))
