@@ -1,0 +1,120 @@
+import fixtures
+import oslo_messaging
+
+import fault_persist
+from fault_persist.capture import listener
+from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.tests import base
+from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import samples
+
+
+def _incoming(name, message_id):
+    """A sample as oslo.messaging's batch dispatcher hands it over."""
+    sample = samples.load(name)
+    return {'ctxt': {'request_id': 'req-ctx'},
+            'publisher_id': sample['publisher_id'],
+            'event_type': sample['event_type'],
+            'payload': sample['payload'],
+            'metadata': {'message_id': message_id,
+                         'timestamp': '2026-11-22 10:00:00.000000'}}
+
+
+class TestNotificationEndpoint(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.flags(track_tasks=False)
+        self.pipeline = capture_pipeline.Pipeline.from_conf(self.conf)
+        self.endpoint = listener.NotificationEndpoint(self.pipeline,
+                                                      requeue_delay=0)
+
+    def listed(self):
+        return fault_persist.list_faults(base.admin_context())
+
+    def test_endpoint_serves_the_priorities_that_carry_errors(self):
+        for priority in ('info', 'warn', 'error', 'critical', 'audit'):
+            self.assertTrue(callable(getattr(self.endpoint, priority)))
+        self.assertFalse(hasattr(self.endpoint, 'debug'))
+        self.assertFalse(hasattr(self.endpoint, 'sample'))
+
+    def test_batch_is_stored_and_acknowledged(self):
+        result = self.endpoint.info([
+            _incoming('trove/dbaas-instance_create-error', 'm-1')])
+        self.assertIsNone(result)
+        result = self.endpoint.error([
+            _incoming('nova/instance-create-error', 'm-2'),
+            _incoming('nova/instance-reboot-error', 'm-3')])
+        self.assertIsNone(result)
+        listed = self.listed()
+        self.assertEqual(3, len(listed))
+        self.assertEqual({'2026-11-22T10:00:00Z'},
+                         {fault['created'] for fault in listed})
+
+    def test_redelivered_batch_is_stored_once(self):
+        batch = [_incoming('nova/instance-create-error', 'm-1'),
+                 _incoming('nova/instance-reboot-error', 'm-2')]
+        self.endpoint.error(batch)
+        self.endpoint.error(batch)
+        self.assertEqual(2, len(self.listed()))
+
+    def test_database_failure_requeues_the_batch(self):
+        batch = [_incoming('nova/instance-create-error', 'm-1')]
+        with fp_fixtures.UnreachableDatabase():
+            result = self.endpoint.error(batch)
+        self.assertEqual(oslo_messaging.NotificationResult.REQUEUE, result)
+        self.assertEqual(1, self.pipeline.counters.snapshot()['requeued'])
+        self.assertIsNone(self.endpoint.error(batch))
+        self.assertEqual(1, len(self.listed()))
+
+    def test_requeue_pauses_first(self):
+        sleeps = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'fault_persist.capture.listener.time.sleep', sleeps.append))
+        endpoint = listener.NotificationEndpoint(self.pipeline,
+                                                 requeue_delay=2.5)
+        with fp_fixtures.UnreachableDatabase():
+            endpoint.error([_incoming('nova/instance-create-error', 'm-1')])
+        self.assertEqual([2.5], sleeps)
+
+    def test_malformed_messages_are_skipped_and_the_rest_stored(self):
+        good = _incoming('nova/instance-create-error', 'm-1')
+        batch = [None, {'no': 'metadata'}, 'text',
+                 {'event_type': 'x.error', 'metadata': {},
+                  'payload': b'\xff'}, good]
+        self.assertIsNone(self.endpoint.error(batch))
+        self.assertEqual(1, len(self.listed()))
+        self.assertGreaterEqual(
+            self.pipeline.counters.snapshot()['malformed'], 3)
+
+    def test_ignored_notifications_are_acknowledged(self):
+        message = {'event_type': 'compute.metrics.update', 'payload': {},
+                   'publisher_id': 'x.y', 'ctxt': {},
+                   'metadata': {'message_id': 'm', 'timestamp': None}}
+        self.assertIsNone(self.endpoint.info([message]))
+        self.assertEqual(1, self.pipeline.counters.snapshot()['ignored'])
+
+
+class TestBuildListener(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.register_opts(listener.listener_opts, group=listener.GROUP)
+
+    def test_prefetch_defaults_to_twice_the_batch(self):
+        self.fault_persist.config.config(group=listener.GROUP, batch_size=50,
+                                         transport_url='rabbit://g:g@h:1/')
+        server = listener.build_listener(
+            self.conf, capture_pipeline.Pipeline.from_conf(self.conf))
+        self.assertEqual(
+            100, self.conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count)
+        self.assertTrue(server._allow_requeue)
+
+    def test_pool_and_topics_are_used(self):
+        self.fault_persist.config.config(group=listener.GROUP,
+                                         transport_url='fake:/',
+                                         topics=['a', 'b'], pool='faults')
+        server = listener.build_listener(
+            self.conf, capture_pipeline.Pipeline.from_conf(self.conf))
+        self.assertEqual(['a', 'b'], [t.topic for t in server.targets])
+        self.assertEqual('faults', server._pool)
