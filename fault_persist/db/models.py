@@ -6,12 +6,16 @@ serve idempotency (``message_id``), scoping (``project_id``, ``user_id``)
 and correlation (``request_id``, ``event_type``).
 """
 
+from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import Column
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import mysql
+from sqlalchemy import ForeignKey
 from sqlalchemy import Index
+from sqlalchemy import Integer
 from sqlalchemy import orm
+from sqlalchemy import SmallInteger
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
@@ -62,3 +66,89 @@ class InstanceFault(Base):
     host = Column(String(255), nullable=True)
     priority = Column(String(16), nullable=True)
     code = Column(String(64), nullable=True)
+
+
+# SQLite gives auto-increment ids only to an INTEGER PRIMARY KEY.
+EntryId = BigInteger().with_variant(Integer, 'sqlite')
+# Never reuse the id of a purged row on SQLite either: ids are markers and
+# task ids are what users quote.
+LOG_TABLE_ARGS = dict(TABLE_ARGS, sqlite_autoincrement=True)
+
+
+class Task(Base):
+    """One asynchronous task of the request log.
+
+    A task is found again by its correlation key, ``(correlation_id,
+    action)``: the request id and the action's base event type of the
+    events that report on it. ``id`` is the small number users quote
+    ("task ID 100"). ``status``, ``started_at`` and ``ended_at`` summarise
+    the task's entries and only ever move forward, whatever the order in
+    which the entries arrive.
+    """
+
+    __tablename__ = 'request_log_tasks'
+    __table_args__ = (
+        UniqueConstraint('correlation_id', 'action',
+                         name='uniq_request_log_tasks0correlation_id0action'),
+        # "the tasks of a project", newest first.
+        Index('request_log_tasks_project_id_id_idx', 'project_id', 'id'),
+        # "the tasks of an instance", newest first.
+        Index('request_log_tasks_instance_id_id_idx', 'instance_id', 'id'),
+        Index('request_log_tasks_request_id_idx', 'request_id'),
+        LOG_TABLE_ARGS,
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    correlation_id = Column(String(64), nullable=False)
+    action = Column(String(255), nullable=False)
+    app = Column(String(64), nullable=False)
+    target = Column(String(255), nullable=False)
+    status = Column(SmallInteger, nullable=False)
+    started_at = Column(Timestamp, nullable=True)
+    ended_at = Column(Timestamp, nullable=True)
+    request_id = Column(String(64), nullable=True)
+    instance_id = Column(String(64), nullable=True)
+    project_id = Column(String(64), nullable=True)
+    user_id = Column(String(64), nullable=True)
+
+
+class RequestLogEntry(Base):
+    """One entry of the request log: a task started, completed or failed."""
+
+    __tablename__ = 'request_log'
+    __table_args__ = (
+        UniqueConstraint('message_id', name='uniq_request_log0message_id'),
+        # "the newest page" and "the entries between two times".
+        Index('request_log_created_id_idx', 'created', 'id'),
+        # the same, for a caller confined to its project.
+        Index('request_log_project_id_created_id_idx',
+              'project_id', 'created', 'id'),
+        # "the entries of a task".
+        Index('request_log_task_id_created_idx', 'task_id', 'created'),
+        Index('request_log_instance_id_created_idx',
+              'instance_id', 'created'),
+        Index('request_log_request_id_idx', 'request_id'),
+        LOG_TABLE_ARGS,
+    )
+
+    id = Column(EntryId, primary_key=True, autoincrement=True)
+    message_id = Column(String(64), nullable=False)
+    task_id = Column(Integer,
+                     ForeignKey('request_log_tasks.id',
+                                name='request_log_task_id_fkey'),
+                     nullable=False)
+    created = Column(Timestamp, nullable=False)
+    req = Column(String(16), nullable=False)
+    status = Column(SmallInteger, nullable=False)
+    app = Column(String(64), nullable=False)
+    user_id = Column(String(64), nullable=True)
+    ip = Column(String(64), nullable=True)
+    msg_code = Column(String(16), nullable=False)
+    detail_code = Column(String(64), nullable=True)
+    detail_message = Column(String(255), nullable=True)
+    target = Column(String(255), nullable=False)
+    message = Column(String(1024), nullable=False)
+    event_type = Column(String(255), nullable=True)
+    request_id = Column(String(64), nullable=True)
+    instance_id = Column(String(64), nullable=True)
+    project_id = Column(String(64), nullable=True)

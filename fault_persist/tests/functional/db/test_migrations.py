@@ -35,12 +35,14 @@ class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
         self.assertIsNone(migration.version(engine=self.engine))
         migration.upgrade(engine=self.engine)
         head = migration.version(engine=self.engine)
-        self.assertEqual('0001', head)
+        self.assertEqual('0002', head)
         # A second sync is a no-op, not an error.
         migration.upgrade(engine=self.engine)
         self.assertEqual(head, migration.version(engine=self.engine))
         tables = set(sa.inspect(self.engine).get_table_names())
         self.assertIn('instance_faults', tables)
+        self.assertIn('request_log', tables)
+        self.assertIn('request_log_tasks', tables)
         self.assertIn(migration.VERSION_TABLE, tables)
         self.assertNotIn('alembic_version', tables)
 
@@ -56,7 +58,7 @@ class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
             host_version = connection.execute(sa.text(
                 'SELECT version_num FROM alembic_version')).scalar()
         self.assertEqual('host_head', host_version)
-        self.assertEqual('0001', migration.version(engine=self.engine))
+        self.assertEqual('0002', migration.version(engine=self.engine))
 
 
 class TestMigrationsSQLite(_ModelsMigrationsSync,
@@ -72,13 +74,14 @@ class TestMigrationsMySQL(_ModelsMigrationsSync,
 
     def test_tables_are_utf8mb4_innodb(self):
         migration.upgrade(engine=self.engine)
-        with self.engine.connect() as connection:
-            row = connection.execute(sa.text(
-                "SELECT engine, table_collation FROM information_schema."
-                "tables WHERE table_schema = DATABASE() AND "
-                "table_name = 'instance_faults'")).one()
-        self.assertEqual('InnoDB', row[0])
-        self.assertTrue(row[1].startswith('utf8mb4'), row[1])
+        for table in ('instance_faults', 'request_log_tasks', 'request_log'):
+            with self.engine.connect() as connection:
+                row = connection.execute(sa.text(
+                    "SELECT engine, table_collation FROM information_schema."
+                    "tables WHERE table_schema = DATABASE() AND "
+                    "table_name = :table"), {'table': table}).one()
+            self.assertEqual('InnoDB', row[0], table)
+            self.assertTrue(row[1].startswith('utf8mb4'), (table, row[1]))
 
 
 class TestMigrationsPostgreSQL(_ModelsMigrationsSync,
