@@ -80,6 +80,11 @@ def add_command_parsers(subparsers):
     replay.set_defaults(func=do_spool_replay)
 
 
+def _first_line(error):
+    # SQLAlchemy appends a "Background on this error" link line.
+    return str(error).strip().splitlines()[0]
+
+
 command_opt = cfg.SubCommandOpt('command', title='Commands',
                                 handler=add_command_parsers)
 
@@ -87,6 +92,11 @@ command_opt = cfg.SubCommandOpt('command', title='Commands',
 def main(argv=None):
     CONF.register_cli_opt(command_opt)
     logging.register_options(CONF)
+    # Our output goes to stdout; logs, and only warnings by default, to
+    # stderr.
+    CONF.set_default('use_stderr', True)
+    logging.set_defaults(default_log_levels=logging.get_default_log_levels()
+                         + ['alembic=WARN', 'fault_persist=WARN'])
     CONF(sys.argv[1:] if argv is None else argv,
          project='fault_persist', prog='fault-persist-manage')
     logging.setup(CONF, 'fault_persist')
@@ -102,11 +112,11 @@ def main(argv=None):
         return 1
     except db_exc.DBConnectionError as exc:
         print('fault-persist-manage: cannot reach the database: %s'
-              % exc.inner_exception, file=sys.stderr)
+              % _first_line(exc.inner_exception), file=sys.stderr)
         return 1
     except db_exc.DBError as exc:
         print('fault-persist-manage: database error: %s'
-              % exc.inner_exception, file=sys.stderr)
+              % _first_line(exc.inner_exception), file=sys.stderr)
         return 1
     return 0
 
