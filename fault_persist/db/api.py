@@ -42,6 +42,12 @@ database_opts = [
                     'database, -1 for ever. The default, 0, never makes the '
                     'host wait at start up: records are kept and stored once '
                     'the database answers.'),
+    cfg.IntOpt('db_connect_timeout',
+               default=5, min=1,
+               help='Seconds to wait for a connection to the database '
+                    'server before counting it as unavailable (MySQL, '
+                    'MariaDB and PostgreSQL), so an unreachable server '
+                    'never hangs a capture.'),
 ]
 
 SQLITE_FILE_NAME = 'fault_persist.sqlite'
@@ -70,19 +76,28 @@ def connection_url(conf):
     return 'sqlite:///' + path
 
 
-def _engine_url(url):
+def _engine_url(url, connect_timeout):
     """``url`` with what our engine needs on top of the configured one.
 
     On MySQL our engine speaks utf8mb4 even when the host's URL asks for
     the three-byte ``utf8``: our tables are utf8mb4, and a message may
-    carry any character. The host's own engine is not affected.
+    carry any character. On MySQL and PostgreSQL a connection attempt is
+    bounded by ``connect_timeout`` unless the URL sets its own. The host's
+    own engine is not affected.
     """
     parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() in ('mysql', 'mariadb') and (
+    backend = parsed.get_backend_name()
+    extra = {}
+    if backend in ('mysql', 'mariadb', 'postgresql'):
+        if 'connect_timeout' not in parsed.query:
+            extra['connect_timeout'] = str(connect_timeout)
+    if backend in ('mysql', 'mariadb') and (
             parsed.query.get('charset', 'utf8') in ('utf8', 'utf8mb3')):
-        parsed = parsed.update_query_dict({'charset': 'utf8mb4'})
-        return parsed.render_as_string(hide_password=False)
-    return url
+        extra['charset'] = 'utf8mb4'
+    if not extra:
+        return url
+    parsed = parsed.update_query_dict(extra)
+    return parsed.render_as_string(hide_password=False)
 
 
 def configure(conf):
@@ -101,7 +116,7 @@ def configure(conf):
         if directory:
             os.makedirs(directory, exist_ok=True)
     context_manager.configure(
-        connection=_engine_url(url),
+        connection=_engine_url(url, conf.fault_persist.db_connect_timeout),
         max_retries=conf.fault_persist.db_max_retries,
         sqlite_fk=True)
 

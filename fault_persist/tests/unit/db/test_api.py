@@ -1,0 +1,57 @@
+from oslo_config import cfg
+from oslo_db import options as db_options
+import testtools
+
+from fault_persist.db import api as db_api
+from fault_persist import opts
+
+
+class TestEngineUrl(testtools.TestCase):
+
+    def test_mysql_gets_utf8mb4_and_connect_timeout(self):
+        url = db_api._engine_url(
+            'mysql+pymysql://nova:secret@db/nova?charset=utf8', 5)
+        self.assertIn('charset=utf8mb4', url)
+        self.assertIn('connect_timeout=5', url)
+        self.assertIn('nova:secret@db/nova', url)
+
+    def test_settings_of_the_url_win(self):
+        url = db_api._engine_url(
+            'mysql+pymysql://u:p@db/x?charset=latin1&connect_timeout=30', 5)
+        self.assertIn('charset=latin1', url)
+        self.assertIn('connect_timeout=30', url)
+
+    def test_postgresql_gets_connect_timeout(self):
+        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3)
+        self.assertIn('connect_timeout=3', url)
+
+    def test_sqlite_is_left_alone(self):
+        self.assertEqual('sqlite:////var/lib/x.sqlite',
+                         db_api._engine_url('sqlite:////var/lib/x.sqlite', 5))
+
+
+class TestConnectionUrl(testtools.TestCase):
+
+    def _conf(self, **overrides):
+        conf = cfg.ConfigOpts()
+        conf([])
+        opts.register_opts(conf)
+        db_options.set_defaults(conf)
+        for name, value in overrides.items():
+            conf.set_override(name, value, group='fault_persist')
+        return conf
+
+    def test_own_connection_wins(self):
+        conf = self._conf(connection='sqlite://')
+        conf.set_override('connection', 'mysql://host', group='database')
+        self.assertEqual('sqlite://', db_api.connection_url(conf))
+
+    def test_host_database_connection_is_the_fallback(self):
+        conf = self._conf()
+        conf.set_override('connection', 'mysql://host/db', group='database')
+        self.assertEqual('mysql://host/db', db_api.connection_url(conf))
+
+    def test_embedded_sqlite_under_state_path(self):
+        conf = self._conf(state_path='/srv/fp')
+        self.assertEqual('sqlite:////srv/fp/fault_persist.sqlite',
+                         db_api.connection_url(conf))
