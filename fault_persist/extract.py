@@ -197,8 +197,11 @@ class Definitions:
     def extract(self, ctxt, message, kind):
         """The event of one notification.
 
-        :param ctxt: the oslo.messaging context (a dict; anything else is
-            treated as empty).
+        :param ctxt: the oslo.messaging context: a dict, or a context
+            object with ``to_dict()`` (oslo.messaging hands the notifier
+            drivers of a host the context as the host passed it, e.g. an
+            oslo.context ``RequestContext``); anything else counts as
+            empty.
         :param message: the notification: a dict with ``event_type``,
             ``payload``, ``priority``, ``publisher_id``, ``message_id``,
             ``timestamp``.
@@ -206,7 +209,7 @@ class Definitions:
         :returns: the event dict described in this module's docstring.
             Never raises for odd payloads: missing values are ``None``.
         """
-        ctxt = ctxt if isinstance(ctxt, dict) else {}
+        ctxt = _context_dict(ctxt)
         event_type = message.get('event_type')
         event_type = event_type if isinstance(event_type, str) else ''
         document = dict(message)
@@ -244,6 +247,20 @@ class Definitions:
             app=(definition.app if definition and definition.app
                  else service))
         return event
+
+
+def _context_dict(ctxt):
+    if isinstance(ctxt, dict):
+        return ctxt
+    to_dict = getattr(ctxt, 'to_dict', None)
+    if not callable(to_dict):
+        return {}
+    try:
+        values = to_dict()
+    except Exception as exc:  # noqa: a host's odd context must not stop us
+        LOG.debug('Context %r could not be read (%s); ignored', ctxt, exc)
+        return {}
+    return values if isinstance(values, dict) else {}
 
 
 def _text(value):

@@ -2,6 +2,7 @@ import datetime
 import os
 
 import fixtures
+from oslo_context import context as o_context
 import testtools
 
 from fault_persist import exception
@@ -98,6 +99,31 @@ class TestBuiltInDefinitions(testtools.TestCase):
         self.assertEqual('req-ctx', event['request_id'])
         self.assertEqual(PROJECT, event['project_id'])
         self.assertEqual('192.0.2.1', event['ip'])
+
+    def test_context_object_fills_what_payload_lacks(self):
+        # oslo.messaging gives a host's notifier drivers the context as the
+        # host passed it: a RequestContext, not a dict.
+        ctxt = o_context.RequestContext(request_id='req-object',
+                                        project_id='p-object',
+                                        user_id='u-object')
+        message = {'event_type': 'volume.attach.error', 'priority': 'ERROR',
+                   'payload': {'instance_id': 'i-1'}}
+        event = self.definitions.extract(ctxt, message, recognise.ERROR)
+        self.assertEqual(('req-object', 'p-object', 'u-object'),
+                         (event['request_id'], event['project_id'],
+                          event['user_id']))
+
+    def test_context_that_cannot_be_read_counts_as_empty(self):
+        class BrokenContext:
+            def to_dict(self):
+                raise RuntimeError('broken')
+
+        message = {'event_type': 'volume.attach.error', 'priority': 'ERROR',
+                   'payload': {'instance_id': 'i-1'}}
+        event = self.definitions.extract(BrokenContext(), message,
+                                         recognise.ERROR)
+        self.assertEqual('i-1', event['instance_id'])
+        self.assertIsNone(event['request_id'])
 
     def test_legacy_context_keys(self):
         message = {'event_type': 'volume.attach.error', 'priority': 'ERROR',
