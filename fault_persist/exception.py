@@ -73,3 +73,20 @@ class InvalidDefinitions(FaultPersistError):
 class SpoolBusy(FaultPersistError):
     msg_fmt = ('%(count)d spool files in %(directory)s were not replayed: '
                'another process holds them. Run the command again.')
+
+
+class TaskNotFound(FaultPersistError):
+    msg_fmt = ('Task %(task_id)s is not in the request log, or not visible '
+               'to this caller. Task ids are the numbers the request log '
+               'shows ("task ID 100").')
+
+
+class InvalidTimezone(FaultPersistError):
+    msg_fmt = ('Invalid [fault_persist] log_timezone %(value)r: %(reason)s. '
+               'Give an IANA zone name such as "America/Sao_Paulo", or a '
+               'label and a fixed offset such as "BRT=-03:00".')
+
+
+class FaultNotFound(FaultPersistError):
+    msg_fmt = ('No fault is recorded for instance %(instance_id)s (or none '
+               'this caller may see).')

@@ -1,0 +1,96 @@
+"""fault-persist: the operators' command line, built on cliff.
+
+Usage::
+
+    fault-persist --config-file F show INSTANCE_ID [--admin|--project P]
+    fault-persist --config-file F fault list [--instance ID] [--project P]
+        [--since T] [--before T] [--limit N] [--marker M]
+
+Every command takes cliff's output options (``-f table|json|yaml|value|
+csv``, ``-c COLUMN``). Commands are found through the ``fault_persist.cli``
+entry point namespace. A user mistake or an unreachable database prints
+one line and exits non-zero; ``--debug`` shows the traceback.
+"""
+
+import logging
+import sys
+
+from cliff import app
+from cliff import commandmanager
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+import pbr.version
+
+import fault_persist
+
+NAMESPACE = 'fault_persist.cli'
+
+
+class FaultPersistApp(app.App):
+    """The ``fault-persist`` application."""
+
+    def __init__(self):
+        super().__init__(
+            description='Show the faults and the request log that '
+                        'fault_persist keeps.',
+            version=pbr.version.VersionInfo('fault_persist').version_string(),
+            command_manager=commandmanager.CommandManager(NAMESPACE),
+            deferred_help=True)
+        self.conf = None
+
+    def build_option_parser(self, description, version,
+                            argparse_kwargs=None):
+        parser = super().build_option_parser(description, version,
+                                             argparse_kwargs)
+        parser.add_argument(
+            '--config-file', action='append', default=[],
+            metavar='PATH',
+            help='A configuration file with the [fault_persist] options of '
+                 'the service (the database connection); may be repeated.')
+        return parser
+
+    def configure_logging(self):
+        super().configure_logging()
+        if self.options.verbose_level <= 1:
+            # Schema upgrades (auto_migrate) are not news to a reader.
+            logging.getLogger('alembic').setLevel(logging.WARNING)
+
+    def initialize_app(self, argv):
+        conf = cfg.ConfigOpts()
+        args = []
+        for path in self.options.config_file:
+            args.extend(['--config-file', path])
+        conf(args, project='fault_persist', prog='fault-persist')
+        fault_persist.init(conf)
+        self.conf = conf
+
+    def clean_up(self, cmd, result, err):
+        if isinstance(err, db_exc.DBError):
+            # cliff printed the error already; say what to check.
+            self.LOG.error('Check [fault_persist] connection in the '
+                           'configuration files and that the database is '
+                           'running.')
+
+
+def database_call(function, *args, **kwargs):
+    """Call the API, turning database failures into one clear line."""
+    try:
+        return function(*args, **kwargs)
+    except db_exc.DBConnectionError as exc:
+        raise fault_persist.exception.DatabaseUnavailable(
+            reason=_first_line(exc.inner_exception))
+    except db_exc.DBError as exc:
+        raise fault_persist.exception.DatabaseUnavailable(
+            reason=_first_line(exc.inner_exception))
+
+
+def _first_line(error):
+    return str(error).strip().splitlines()[0]
+
+
+def main(argv=None):
+    return FaultPersistApp().run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

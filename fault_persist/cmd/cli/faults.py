@@ -1,0 +1,96 @@
+"""fault-persist commands on faults: ``show`` and ``fault list``."""
+
+from cliff import lister
+from oslo_context import context as o_context
+
+import fault_persist
+from fault_persist.cmd import cli
+from fault_persist import exception
+
+
+def admin_context():
+    """The context of an operator: every project, with details."""
+    return o_context.RequestContext(roles=['admin', 'member', 'reader'],
+                                    is_admin=True)
+
+
+def caller_context(parsed_args):
+    """The context ``--admin`` or ``--project P`` asks to read as."""
+    if parsed_args.project:
+        return o_context.RequestContext(project_id=parsed_args.project,
+                                        roles=['member', 'reader'])
+    return admin_context()
+
+
+def add_caller_arguments(parser, project_help):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--admin', action='store_true',
+                       help='Read as an admin (the default): every project, '
+                            'with details.')
+    group.add_argument('--project', metavar='PROJECT_ID', help=project_help)
+
+
+class ShowFault(lister.Lister):
+    """The latest fault of an instance, as the service's show view.
+
+    A Property/Value table, as the specification draws it, rather than
+    cliff's Field/Value one.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('instance_id', metavar='INSTANCE_ID')
+        add_caller_arguments(
+            parser, 'Read as a member of this project: its own faults '
+                    'only, without details.')
+        return parser
+
+    def take_action(self, parsed_args):
+        fault = cli.database_call(fault_persist.get_fault,
+                                  caller_context(parsed_args),
+                                  parsed_args.instance_id)
+        if fault is None:
+            raise exception.FaultNotFound(instance_id=parsed_args.instance_id)
+        rows = [('fault_date', fault['created']),
+                ('fault_message', fault['message'])]
+        if 'details' in fault:
+            rows.append(('fault_details', fault['details']))
+        return ('Property', 'Value'), rows
+
+
+class ListFaults(lister.Lister):
+    """Fault history, newest first."""
+
+    COLUMNS = ('id', 'instance_id', 'project_id', 'created', 'code',
+               'message')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--instance', metavar='INSTANCE_ID',
+                            help='Only this instance\'s faults.')
+        parser.add_argument('--project', metavar='PROJECT_ID',
+                            help='Only this project\'s faults.')
+        parser.add_argument('--since', metavar='TIME',
+                            help='Only faults at or after this ISO 8601 '
+                                 'time (UTC unless it has an offset).')
+        parser.add_argument('--before', metavar='TIME',
+                            help='Only faults before this ISO 8601 time.')
+        parser.add_argument('--limit', metavar='N', type=int,
+                            help='At most N faults.')
+        parser.add_argument('--marker', metavar='FAULT_ID',
+                            help='Start after this fault (the last id of '
+                                 'the previous page).')
+        parser.add_argument('--long', action='store_true',
+                            help='Also show the details.')
+        return parser
+
+    def take_action(self, parsed_args):
+        faults = cli.database_call(
+            fault_persist.list_faults, admin_context(),
+            instance_id=parsed_args.instance,
+            project_id=parsed_args.project, since=parsed_args.since,
+            before=parsed_args.before, limit=parsed_args.limit,
+            marker=parsed_args.marker)
+        columns = self.COLUMNS + (('details',) if parsed_args.long else ())
+        return columns, [[fault.get(column) for column in columns]
+                         for fault in faults]
