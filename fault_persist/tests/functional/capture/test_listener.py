@@ -1,0 +1,221 @@
+"""fault-persist-listener on real RabbitMQ, PostgreSQL and MariaDB.
+
+A host's ``Notifier(driver='messagingv2')`` sends Trove- and Nova-style
+error notifications on a topic of the test's own; ``fault-persist-listener``
+runs as a real process with a generated configuration file and stores them
+in the database oslo.db provisioned for the test. Every wait polls with a
+deadline; every process is stopped when its test ends.
+"""
+
+import time
+
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from fault_persist.db import models
+from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests.functional.capture import listener_process
+from fault_persist.tests.functional.capture import notifications
+from fault_persist.tests.functional.capture import rabbit
+from fault_persist.tests.functional.capture import tcp_proxy
+from fault_persist.tests.functional.db import base
+
+_DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306}
+
+
+class ListenerBehaviour:
+    """What fault-persist-listener guarantees, on any database backend."""
+
+    def setUp(self):
+        super().setUp()
+        reason = rabbit.unreachable_reason()
+        if reason:
+            fp_fixtures.require_service(self, 'RabbitMQ', reason)
+        self.engine = self._get_default_provisioned_db().engine
+        self.topic = rabbit.unique_name('topic')
+        self.listeners = []
+        self.addOnException(self._attach_listener_output)
+        self.host = self.useFixture(rabbit.HostNotifier(self.topic))
+
+    def _attach_listener_output(self, exc_info):
+        for number, listener in enumerate(self.listeners):
+            listener.attach_output(self, 'listener-%d' % number)
+
+    def _database_url(self, host=None, port=None):
+        url = self.engine.url
+        if host:
+            url = url.set(host=host, port=port)
+        return url.render_as_string(hide_password=False)
+
+    def _start_listener(self, connection=None, pool=None, **options):
+        listener = self.useFixture(listener_process.ListenerProcess(
+            connection or self._database_url(), self.topic, pool,
+            {'fault_persist_listener': options} if options else None))
+        self.listeners.append(listener)
+        return listener
+
+    def _queues(self, pool=None):
+        return self.useFixture(rabbit.Queues(
+            rabbit.listener_queues(self.topic, pool)))
+
+    def _rows(self):
+        fault = models.InstanceFault
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(
+                fault.instance_id, fault.message, fault.message_id,
+                fault.request_id, fault.event_type)).all()
+
+    def _assert_listeners_run(self):
+        """Fail at once when a listener not stopped on purpose is gone."""
+        for listener in self.listeners:
+            if not listener.stopped:
+                listener.assert_running()
+
+    def _wait_for_rows(self, count, timeout=20.0):
+        """Wait until at least ``count`` faults are stored; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self._rows()
+            if len(rows) >= count:
+                return rows
+            self._assert_listeners_run()
+            if time.monotonic() > deadline:
+                self.fail('%d of %d faults stored after %.0f s'
+                          % (len(rows), count, timeout))
+            time.sleep(0.1)
+
+    def _assert_stored_once(self, sent, rows):
+        """Each error of ``sent`` is one row, and no other row exists."""
+        by_instance = {}
+        for row in rows:
+            by_instance.setdefault(row.instance_id, []).append(row)
+        duplicates = {key: len(value) for key, value in by_instance.items()
+                      if len(value) > 1}
+        self.assertEqual({}, duplicates, 'faults stored more than once')
+        self.assertEqual(sorted(n.instance_id for n in sent),
+                         sorted(by_instance))
+        for notification in sent:
+            row = by_instance[notification.instance_id][0]
+            self.assertEqual(
+                (notification.message, notification.event_type,
+                 notification.request_id),
+                (row.message, row.event_type, row.request_id))
+
+    def test_each_notification_is_stored_once(self):
+        queues = self._queues()
+        listener = self._start_listener()
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        errors = notifications.errors(30)
+        noise = notifications.noise()
+        self.host.send(noise[:1] + errors[:15] + noise[1:] + errors[15:])
+
+        self._wait_for_rows(len(errors))
+        self.assertEqual(0, listener.stop())
+
+        self._assert_stored_once(errors, self._rows())
+        self.assertEqual(len(errors), listener.counters()['errors'])
+
+    def test_message_delivered_twice_is_stored_once(self):
+        queues = self._queues()
+        listener = self._start_listener()
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        twice = notifications.trove_errors()[0]
+        sentinel = notifications.trove_errors()[0]
+        message_id = uuidutils.generate_uuid()
+
+        # Back to back, so that both deliveries are likely in one batch ...
+        self.host.send_raw(twice, message_id)
+        self.host.send_raw(twice, message_id)
+        self._wait_for_rows(1)
+        # ... and once more after the first copy was committed; then a
+        # sentinel on the same queue, delivered after all three.
+        self.host.send_raw(twice, message_id)
+        self.host.send_raw(sentinel, uuidutils.generate_uuid())
+        self._wait_for_rows(2)
+        self.assertEqual(0, listener.stop())
+
+        rows = self._rows()
+        self._assert_stored_once([twice, sentinel], rows)
+        self.assertIn(message_id, [row.message_id for row in rows])
+        # The listener did receive every copy: the database kept one.
+        self.assertEqual(4, listener.counters()['errors'])
+
+    def test_database_outage_requeues_then_stores_everything(self):
+        url = self.engine.url
+        proxy = self.useFixture(tcp_proxy.TcpProxy(
+            url.host or '127.0.0.1',
+            url.port or _DEFAULT_PORTS[url.get_backend_name()]))
+        queues = self._queues()
+        listener = self._start_listener(
+            self._database_url('127.0.0.1', proxy.port))
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+
+        proxy.cut()
+        errors = notifications.errors(20)
+        self.host.send(errors)
+        listener.wait_for_log('requeued for a later try')
+        self.assertGreater(proxy.refused, 0)
+        self.assertEqual([], self._rows())
+
+        proxy.restore()
+        self._wait_for_rows(len(errors))
+        self.assertEqual(0, listener.stop())
+
+        self._assert_stored_once(errors, self._rows())
+        self.assertEqual(0, queues.messages())
+        self.assertGreater(listener.counters().get('requeued', 0), 0)
+
+    def test_listeners_in_one_pool_share_the_load(self):
+        pool = rabbit.unique_name('pool')
+        queues = self._queues(pool)
+        first = self._start_listener(pool=pool, batch_size=5)
+        second = self._start_listener(pool=pool, batch_size=5)
+        # Both consume before anything is sent, so RabbitMQ deals the
+        # messages to both.
+        queues.wait_for_consumers(2, check=self._assert_listeners_run)
+        errors = notifications.errors(100)
+        self.host.send(errors)
+
+        self._wait_for_rows(len(errors))
+        self.assertEqual((0, 0), (first.stop(), second.stop()))
+
+        self._assert_stored_once(errors, self._rows())
+        handled = [first.counters().get('errors', 0),
+                   second.counters().get('errors', 0)]
+        self.assertEqual(len(errors), sum(handled))
+        self.assertTrue(all(handled), 'one listener got nothing: %s'
+                        % handled)
+
+    def test_sigterm_stops_cleanly_and_loses_nothing(self):
+        queues = self._queues()
+        listener = self._start_listener(batch_size=5)
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        errors = notifications.errors(200)
+        self.host.send(errors)
+
+        # Stop while the backlog is being worked through.
+        self._wait_for_rows(1)
+        self.assertEqual(0, listener.stop())
+        self.assertIn('stopped; counters', listener.log())
+
+        # What was acknowledged is stored; the rest is back in the queues.
+        deadline = time.monotonic() + 10
+        while len(self._rows()) + queues.messages() != len(errors):
+            if time.monotonic() > deadline:
+                self.fail('%d stored + %d queued != %d sent'
+                          % (len(self._rows()), queues.messages(),
+                             len(errors)))
+            time.sleep(0.1)
+
+        # A listener started again stores the rest, once each.
+        self._start_listener()
+        self._wait_for_rows(len(errors))
+        self._assert_stored_once(errors, self._rows())
+
+
+class TestListenerOnPostgreSQL(ListenerBehaviour, base.BackendTestCase):
+    FIXTURE = base.MigratedPostgreSQL
+
+
+class TestListenerOnMySQL(ListenerBehaviour, base.BackendTestCase):
+    FIXTURE = base.MigratedMySQL
