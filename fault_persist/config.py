@@ -34,9 +34,12 @@ def init(conf):
         db_api.configure(conf)
         policy.init(conf)
         if conf.fault_persist.auto_migrate:
+            before = migration.version()
             migration.upgrade()
-            LOG.info('fault_persist schema upgraded to %s',
-                     migration.version())
+            after = migration.version()
+            if after != before:
+                LOG.info('fault_persist schema upgraded from %(before)s to '
+                         '%(after)s', {'before': before, 'after': after})
         _CONF = conf
 
 
