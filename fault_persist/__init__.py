@@ -21,6 +21,13 @@ from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
 from fault_persist.faults import save_fault
 from fault_persist.opts import set_defaults
+from fault_persist.request_log import entries_between
+from fault_persist.request_log import get_task
+from fault_persist.request_log import list_request_log
+from fault_persist.request_log import list_tasks
+from fault_persist.request_log import purge_request_log
+from fault_persist.request_log import request_log_lines
+from fault_persist.tasks import track_task
 
 __all__ = [
     'init',
@@ -30,4 +37,11 @@ __all__ = [
     'list_faults',
     'delete_faults',
     'purge_faults',
+    'track_task',
+    'list_request_log',
+    'request_log_lines',
+    'get_task',
+    'list_tasks',
+    'entries_between',
+    'purge_request_log',
 ]

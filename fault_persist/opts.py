@@ -14,6 +14,8 @@ from fault_persist.db import api as db_api
 from fault_persist import extract
 from fault_persist import faults
 from fault_persist import recognise
+from fault_persist import request_log
+from fault_persist import request_log_text
 from fault_persist import sanitize
 
 GROUP = 'fault_persist'
@@ -28,6 +30,8 @@ def _fault_persist_opts():
         writer.writer_opts,
         spool.spool_opts,
         faults.retention_opts,
+        request_log_text.text_opts,
+        request_log.retention_opts,
     ))
 
 

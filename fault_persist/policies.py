@@ -9,6 +9,7 @@ from oslo_policy import policy
 
 FAULT_DETAILS = 'fault_persist:fault:details'
 FAULT_ALL_PROJECTS = 'fault_persist:fault:all_projects'
+REQUEST_LOG_ALL_PROJECTS = 'fault_persist:request_log:all_projects'
 
 ADMIN = 'role:admin'
 
@@ -29,6 +30,19 @@ rules = [
                     'caller reads only the faults of its own project.',
         operations=[{'path': 'fault_persist.get_fault', 'method': 'CALL'},
                     {'path': 'fault_persist.list_faults', 'method': 'CALL'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=REQUEST_LOG_ALL_PROJECTS,
+        check_str=ADMIN,
+        description='Read the request log (entries and tasks) of every '
+                    'project. Without this rule a caller reads only the '
+                    'entries and tasks of its own project.',
+        operations=[
+            {'path': 'fault_persist.list_request_log', 'method': 'CALL'},
+            {'path': 'fault_persist.request_log_lines', 'method': 'CALL'},
+            {'path': 'fault_persist.get_task', 'method': 'CALL'},
+            {'path': 'fault_persist.list_tasks', 'method': 'CALL'},
+            {'path': 'fault_persist.entries_between', 'method': 'CALL'}],
         scope_types=['project']),
 ]
 

@@ -10,6 +10,7 @@ private scope object.
 import os
 
 from oslo_config import cfg
+from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
@@ -266,3 +267,339 @@ def purge_faults(cutoff, batch_size=1000):
                 return total
             session.execute(sa.delete(fault).where(fault.id.in_(ids)))
         total += len(ids)
+
+
+# The request log ---------------------------------------------------------
+#
+# Read and written through connections, not ORM sessions: the queries are
+# Core statements over two tables, and the listing queries run often.
+
+_LOG = models.RequestLogEntry.__table__
+_TASKS = models.Task.__table__
+#: The columns of an entry a caller gives :func:`add_task_entries`.
+ENTRY_COLUMNS = tuple(name for name in _LOG.c.keys()
+                      if name not in ('id', 'task_id', 'message'))
+#: The columns an entry may be filtered on by equality.
+ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
+                           'task_id', 'instance_id', 'request_id',
+                           'project_id'))
+#: The columns a task may be filtered on by equality.
+TASK_FILTERS = frozenset(('app', 'status', 'instance_id', 'request_id',
+                          'project_id', 'user_id', 'action'))
+_TASK_FIELDS = ('request_id', 'instance_id', 'project_id', 'user_id')
+_TERMINAL = (1001, 1002)
+_STARTED = 1000
+
+
+def _read_connection():
+    return context_manager.reader.connection.using(_Scope())
+
+
+def _write_connection():
+    return context_manager.writer.connection.using(_Scope())
+
+
+def _settle_again(exc):
+    # Another writer stored one of our entries or tasks first, or purged a
+    # task we were adding to: a second pass sees what it did.
+    return isinstance(exc, (db_exc.DBDuplicateEntry, db_exc.DBReferenceError))
+
+
+def _summary(entries):
+    """What a batch of entries of one task says about the task.
+
+    The same rules as :func:`_advance`, so a task reads the same whatever
+    the order in which its entries arrive: the highest status wins (failed
+    over completed over started), the task spans from its earliest start
+    to its latest end (one request may report an action on several
+    resources), the first known request, instance, project and user are
+    kept, and the longest target (the most specific) wins.
+    """
+    first = entries[0]
+    summary = {
+        'app': first['app'],
+        'status': max(entry['status'] for entry in entries),
+        'started_at': min((entry['created'] for entry in entries
+                           if entry['status'] == _STARTED), default=None),
+        'ended_at': max((entry['created'] for entry in entries
+                         if entry['status'] in _TERMINAL), default=None),
+        'target': max((entry['target'] for entry in entries),
+                      key=lambda target: (len(target), target)),
+    }
+    for name in _TASK_FIELDS:
+        summary[name] = next((entry[name] for entry in entries
+                              if entry.get(name)), None)
+    return summary
+
+
+def _earlier(column, value):
+    value = sa.literal(value, models.Timestamp)
+    return sa.case((sa.or_(column.is_(None), column > value), value),
+                   else_=column)
+
+
+def _later(column, value):
+    value = sa.literal(value, models.Timestamp)
+    return sa.case((sa.or_(column.is_(None), column < value), value),
+                   else_=column)
+
+
+def _advance(task_id, summary):
+    """The UPDATE that folds ``summary`` into a stored task.
+
+    Each column only moves forward (see :func:`_summary`) and is computed
+    from the row as the database holds it when the row is locked, so
+    concurrent writers of one task need no lock of their own.
+    """
+    task = _TASKS.c
+    values = {'status': sa.case((task.status < summary['status'],
+                                 summary['status']), else_=task.status)}
+    if summary['started_at'] is not None:
+        values['started_at'] = _earlier(task.started_at,
+                                        summary['started_at'])
+    if summary['ended_at'] is not None:
+        values['ended_at'] = _later(task.ended_at, summary['ended_at'])
+    for name in _TASK_FIELDS:
+        if summary[name] is not None:
+            values[name] = sa.func.coalesce(task[name], summary[name])
+    target = sa.literal(summary['target'], sa.String)
+    longer = sa.or_(
+        sa.func.length(task.target) < sa.func.length(target),
+        sa.and_(sa.func.length(task.target) == sa.func.length(target),
+                task.target < target))
+    values['target'] = sa.case((longer, target), else_=task.target)
+    return sa.update(_TASKS).where(task.id == task_id).values(values)
+
+
+def _task_ids(connection, keys):
+    """``{(correlation_id, action): id}`` of the stored tasks of ``keys``."""
+    task = _TASKS.c
+    rows = connection.execute(
+        sa.select(task.correlation_id, task.action, task.id).where(
+            task.correlation_id.in_({key[0] for key in keys})))
+    wanted = set(keys)
+    return {(row[0], row[1]): row[2] for row in rows
+            if (row[0], row[1]) in wanted}
+
+
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,
+                           inc_retry_interval=True, max_retry_interval=1,
+                           retry_on_deadlock=True,
+                           exception_checker=_settle_again)
+def add_task_entries(entries, word):
+    """Store request-log entries once each and open or advance their tasks.
+
+    Idempotent on ``message_id``: an entry already stored is neither
+    stored again nor counted again in its task. Entries of one task are
+    found by ``(correlation_id, action)``; the first entry of a task
+    creates it, and every entry advances it (see :func:`_summary`), in
+    the same transaction as the entry itself.
+
+    :param entries: dicts with the keys :data:`ENTRY_COLUMNS` and the
+        task's key, ``correlation_id`` and ``action``.
+    :param word: ``word(row)``, the message of an entry row once its
+        ``task_id`` is known.
+    :returns: ``(stored, task_ids)``: how many entries were stored by this
+        call, and ``{message_id: task_id}`` of every entry given.
+    :raises: oslo.db exceptions when the database fails; a second call
+        with the same entries is then harmless.
+    """
+    if not entries:
+        return 0, {}
+    log = _LOG.c
+    with _write_connection() as connection:
+        known = dict(connection.execute(
+            sa.select(log.message_id, log.task_id).where(
+                log.message_id.in_({entry['message_id']
+                                    for entry in entries}))).all())
+        fresh = {}
+        for entry in entries:
+            if entry['message_id'] not in known:
+                fresh.setdefault(entry['message_id'], entry)
+        if not fresh:
+            return 0, known
+        by_task = {}
+        for entry in fresh.values():
+            by_task.setdefault((entry['correlation_id'], entry['action']),
+                               []).append(entry)
+        task_ids = _task_ids(connection, by_task)
+        for key in sorted(task_ids, key=task_ids.get):
+            connection.execute(_advance(task_ids[key],
+                                        _summary(by_task[key])))
+        missing = sorted(set(by_task) - set(task_ids))
+        if missing:
+            connection.execute(sa.insert(_TASKS), [
+                dict(_summary(by_task[key]), correlation_id=key[0],
+                     action=key[1]) for key in missing])
+            task_ids.update(_task_ids(connection, missing))
+        rows = []
+        for entry in fresh.values():
+            row = {name: entry.get(name) for name in ENTRY_COLUMNS}
+            row['task_id'] = task_ids[(entry['correlation_id'],
+                                       entry['action'])]
+            row['message'] = word(row)
+            rows.append(row)
+            known[row['message_id']] = row['task_id']
+        connection.execute(sa.insert(_LOG), rows)
+    return len(rows), known
+
+
+def _visible_tasks(query, project_id):
+    if project_id is not None:
+        query = query.where(_TASKS.c.project_id == project_id)
+    return query
+
+
+def get_task(task_id, project_id=None):
+    """One task of the request log, or ``None``.
+
+    :param task_id: the task's id.
+    :param project_id: when given, only a task of this project is found.
+    :returns: a row of ``request_log_tasks`` (with ``._mapping``).
+    """
+    with _read_connection() as connection:
+        return connection.execute(_visible_tasks(
+            sa.select(_TASKS), project_id).where(
+            _TASKS.c.id == task_id)).first()
+
+
+def list_tasks(filters=None, project_id=None, limit=None, marker=None):
+    """Tasks, newest (highest id) first, a page at a time.
+
+    :param filters: ``{column: value}`` equalities, columns from
+        :data:`TASK_FILTERS`.
+    :param project_id: only this project's tasks.
+    :param limit: the largest number of tasks returned.
+    :param marker: the id of the last task of the previous page.
+    :returns: a list of rows of ``request_log_tasks``.
+    """
+    task = _TASKS.c
+    query = _visible_tasks(sa.select(_TASKS), project_id)
+    for name, value in (filters or {}).items():
+        query = query.where(task[name] == value)
+    if marker is not None:
+        query = query.where(task.id < marker)
+    query = query.order_by(task.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with _read_connection() as connection:
+        if marker is not None and connection.execute(_visible_tasks(
+                sa.select(task.id), project_id).where(
+                task.id == marker)).first() is None:
+            raise LookupError(marker)
+        return connection.execute(query).all()
+
+
+def _visible_entries(query, project_id):
+    if project_id is not None:
+        query = query.where(_LOG.c.project_id == project_id)
+    return query
+
+
+def _marker_time(connection, marker, project_id):
+    created = connection.execute(_visible_entries(
+        sa.select(_LOG.c.created), project_id).where(
+        _LOG.c.id == marker)).scalar()
+    if created is None:
+        raise LookupError(marker)
+    return created
+
+
+def list_request_log(filters=None, project_id=None, since=None, before=None,
+                     limit=None, marker=None):
+    """Request-log entries, newest first, a page at a time.
+
+    Ordered by ``(created, id)`` descending, which the index
+    ``request_log_created_id_idx`` (or, for one project,
+    ``request_log_project_id_created_id_idx``) yields without sorting; a
+    page after a marker is a range of that index.
+
+    :param filters: ``{column: value}`` equalities, columns from
+        :data:`ENTRY_FILTERS`.
+    :param project_id: only this project's entries.
+    :param since: only entries created at or after this naive UTC time.
+    :param before: only entries created before this naive UTC time.
+    :param limit: the largest number of entries returned.
+    :param marker: the id of the last entry of the previous page.
+    :returns: a list of rows of ``request_log``.
+    :raises: :class:`LookupError` when ``marker`` is not a visible entry.
+    """
+    log = _LOG.c
+    query = _visible_entries(sa.select(_LOG), project_id)
+    for name, value in (filters or {}).items():
+        query = query.where(log[name] == value)
+    if since is not None:
+        query = query.where(log.created >= since)
+    if before is not None:
+        query = query.where(log.created < before)
+    query = query.order_by(log.created.desc(), log.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    with _read_connection() as connection:
+        if marker is not None:
+            created = _marker_time(connection, marker, project_id)
+            # The first condition bounds the index range; the second
+            # drops what the previous page showed at the marker's time.
+            query = query.where(log.created <= created, sa.or_(
+                log.created < created, log.id < marker))
+        return connection.execute(query).all()
+
+
+def entries_between(start, end, project_id=None, limit=None, marker=None):
+    """Entries created between two times, oldest first, a page at a time.
+
+    An index range of ``request_log_created_id_idx`` (or of
+    ``request_log_project_id_created_id_idx`` for one project).
+
+    :param start: naive UTC time; entries at or after it.
+    :param end: naive UTC time; entries at or before it.
+    :param project_id: only this project's entries.
+    :param limit: the largest number of entries returned.
+    :param marker: the id of the last entry of the previous page.
+    :returns: a list of rows of ``request_log``.
+    :raises: :class:`LookupError` when ``marker`` is not a visible entry.
+    """
+    log = _LOG.c
+    query = _visible_entries(sa.select(_LOG), project_id).where(
+        log.created >= start, log.created <= end).order_by(
+        log.created, log.id)
+    if limit is not None:
+        query = query.limit(limit)
+    with _read_connection() as connection:
+        if marker is not None:
+            created = _marker_time(connection, marker, project_id)
+            query = query.where(log.created >= created, sa.or_(
+                log.created > created, log.id > marker))
+        return connection.execute(query).all()
+
+
+def purge_request_log(cutoff, batch_size=1000):
+    """Delete, for good, the entries created before ``cutoff``.
+
+    Deletes in batches, like :func:`purge_faults`. A task goes with its
+    last entry; a task that gains an entry meanwhile stays.
+
+    :param cutoff: a naive UTC datetime.
+    :param batch_size: how many entries one transaction deletes.
+    :returns: ``(entries, tasks)``: how many of each were deleted.
+    """
+    log, task = _LOG.c, _TASKS.c
+    entries = tasks = 0
+    while True:
+        with _write_connection() as connection:
+            rows = connection.execute(
+                sa.select(log.id, log.task_id).where(log.created < cutoff)
+                .limit(batch_size)).all()
+            if not rows:
+                return entries, tasks
+            connection.execute(sa.delete(_LOG).where(
+                log.id.in_([row[0] for row in rows])))
+        entries += len(rows)
+        try:
+            with _write_connection() as connection:
+                tasks += connection.execute(sa.delete(_TASKS).where(
+                    task.id.in_({row[1] for row in rows}),
+                    ~sa.exists().where(log.task_id == task.id))).rowcount
+        except db_exc.DBReferenceError:
+            # An entry of one of them arrived meanwhile: keep them all.
+            pass

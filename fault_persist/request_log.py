@@ -1,0 +1,384 @@
+"""Read the request log: entries, tasks, what happened in between, lines.
+
+Who sees what is decided here, from the caller's context and the policy
+rule ``fault_persist:request_log:all_projects``: without it a caller sees
+only its own project's entries and tasks. :mod:`fault_persist.db.api`
+only queries.
+"""
+
+import datetime
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from fault_persist import config
+from fault_persist.db import api as db_api
+from fault_persist import exception
+from fault_persist import faults
+from fault_persist import policies
+from fault_persist import policy
+from fault_persist import request_log_text as text
+
+LOG = logging.getLogger(__name__)
+
+retention_opts = [
+    cfg.IntOpt('request_log_retention_days',
+               default=90, min=0,
+               help='Age, in days, after which "fault-persist-manage purge" '
+                    'deletes request-log entries (and the tasks left without '
+                    'entries) for good when no --older-than is given. 0 '
+                    'keeps the request log for ever.'),
+]
+
+ISO8601_UTC = faults.ISO8601_UTC
+# Page size of request_log_lines when it reads the whole log.
+LINES_PAGE_SIZE = 500
+
+
+def _scope(ctxt):
+    """The project a caller is confined to, or ``None`` for all."""
+    if policy.allowed(policies.REQUEST_LOG_ALL_PROJECTS, ctxt):
+        return None
+    # No project: an impossible project id, so nothing is visible.
+    return ctxt.project_id or ''
+
+
+def _project(ctxt, project_id):
+    scope = _scope(ctxt)
+    if scope is None:
+        return project_id
+    if project_id is not None and project_id != scope:
+        raise exception.Forbidden(
+            action='read the request log of project %s' % project_id)
+    return scope
+
+
+def _limit(limit):
+    if limit is not None and (isinstance(limit, bool) or not isinstance(
+            limit, int) or limit < 1):
+        raise exception.InvalidField(field='limit', value=limit,
+                                     reason='not a positive integer')
+    return limit
+
+
+def _integer(name, value):
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise exception.InvalidField(field=name, value=value,
+                                     reason='not an integer')
+    return value
+
+
+def _status(value):
+    status = _integer('status', value)
+    if status is not None and status not in text.STATUSES:
+        raise exception.InvalidField(
+            field='status', value=value,
+            reason='not one of %s' % ', '.join(map(str, text.STATUSES)))
+    return status
+
+
+def _iso(value):
+    return value.strftime(ISO8601_UTC) if value is not None else None
+
+
+def entry_view(row):
+    """The dict of one stored entry.
+
+    :param row: a row of ``request_log``.
+    :returns: a dict with ``id``, ``created`` (ISO 8601 UTC), ``req``,
+        ``user``, ``ip``, ``status``, ``app``, ``msg_code``,
+        ``detail_code``, ``detail_message``, ``task_id``, ``target``,
+        ``message`` (English), ``request_id``, ``instance_id``,
+        ``project_id``, ``event_type`` and ``message_id``.
+    """
+    view = dict(row._mapping)
+    view['created'] = view['created'].strftime(ISO8601_UTC)
+    view['user'] = view.pop('user_id')
+    return view
+
+
+def _duration(task, now):
+    start = task.started_at
+    if start is None:
+        return None
+    end = task.ended_at or now
+    # Clocks of different hosts may disagree by a little.
+    return max((end - start).total_seconds(), 0.0)
+
+
+def task_view(row, now=None):
+    """The dict of one stored task.
+
+    :param row: a row of ``request_log_tasks``.
+    :param now: naive UTC "now", for the running time of a running task.
+    :returns: a dict with ``task_id``, ``app``, ``action``, ``target``,
+        ``status``, ``running``, ``started`` and ``ended`` (ISO 8601 UTC or
+        ``None`` when not seen), ``duration`` (seconds from start to end,
+        or to now while running; ``None`` when the start was never seen),
+        ``request_id``, ``instance_id``, ``project_id`` and ``user_id``.
+    """
+    return {
+        'task_id': row.id,
+        'app': row.app,
+        'action': row.action,
+        'target': row.target,
+        'status': row.status,
+        'running': row.status == text.STARTED,
+        'started': _iso(row.started_at),
+        'ended': _iso(row.ended_at),
+        'duration': _duration(row, now or timeutils.utcnow()),
+        'request_id': row.request_id,
+        'instance_id': row.instance_id,
+        'project_id': row.project_id,
+        'user_id': row.user_id,
+    }
+
+
+def _visible_task(ctxt, task_id):
+    task_id = _integer('task_id', task_id)
+    if task_id is None:
+        raise exception.InvalidField(field='task_id', value=task_id,
+                                     reason='it is missing')
+    row = db_api.get_task(task_id, _scope(ctxt))
+    if row is None:
+        raise exception.TaskNotFound(task_id=task_id)
+    return row
+
+
+def get_task(context, task_id):
+    """A task's start, end, status and duration (or running time).
+
+    :param context: the caller's ``RequestContext``.
+    :param task_id: the task's id, as the request log shows it.
+    :returns: the dict of :func:`task_view`.
+    :raises: :class:`~fault_persist.exception.TaskNotFound` when there is
+        no such task or the caller may not see it.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    return task_view(_visible_task(ctxt, task_id))
+
+
+def list_tasks(context, app=None, status=None, instance_id=None,
+               request_id=None, project_id=None, user=None, limit=None,
+               marker=None):
+    """Tasks, newest first, a page at a time.
+
+    :param context: the caller's ``RequestContext``; without the rule
+        ``fault_persist:request_log:all_projects`` only its project's
+        tasks are listed.
+    :param app: only this service's tasks, e.g. ``trove``.
+    :param status: only tasks in this status: 1000 running, 1001
+        completed, 1002 failed.
+    :param instance_id: only the tasks of this instance.
+    :param request_id: only the tasks of this request.
+    :param project_id: only this project's tasks.
+    :param user: only the tasks of this user id.
+    :param limit: the page size; every task when ``None``.
+    :param marker: the ``task_id`` of the last task of the previous page.
+    :returns: a list of :func:`task_view` dicts.
+    :raises: :class:`~fault_persist.exception.Forbidden`,
+        :class:`~fault_persist.exception.InvalidMarker`,
+        :class:`~fault_persist.exception.InvalidField`.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    filters = {'app': app, 'status': _status(status),
+               'instance_id': instance_id, 'request_id': request_id,
+               'user_id': user}
+    try:
+        rows = db_api.list_tasks(
+            {name: value for name, value in filters.items()
+             if value is not None},
+            project_id=_project(ctxt, project_id), limit=_limit(limit),
+            marker=_integer('marker', marker))
+    except LookupError:
+        raise exception.InvalidMarker(marker=marker)
+    now = timeutils.utcnow()
+    return [task_view(row, now) for row in rows]
+
+
+def _time(value, name):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = timeutils.parse_isotime(value)
+        except ValueError as exc:
+            raise exception.InvalidTimeRange(value=value, reason=str(exc))
+    if not isinstance(value, datetime.datetime):
+        raise exception.InvalidTimeRange(
+            value=value, reason='%s is neither a datetime nor ISO 8601 text'
+            % name)
+    return timeutils.normalize_time(value)
+
+
+def _entry_rows(ctxt, app=None, user=None, ip=None, req=None, status=None,
+                since=None, before=None, task_id=None, instance_id=None,
+                request_id=None, project_id=None, limit=None, marker=None):
+    filters = {'app': app, 'user_id': user, 'ip': ip, 'req': req,
+               'status': _status(status),
+               'task_id': _integer('task_id', task_id),
+               'instance_id': instance_id, 'request_id': request_id}
+    try:
+        return db_api.list_request_log(
+            {name: value for name, value in filters.items()
+             if value is not None},
+            project_id=_project(ctxt, project_id),
+            since=_time(since, 'since'), before=_time(before, 'before'),
+            limit=_limit(limit), marker=_integer('marker', marker))
+    except LookupError:
+        raise exception.InvalidMarker(marker=marker)
+
+
+def list_request_log(context, app=None, user=None, ip=None, req=None,
+                     status=None, since=None, before=None, task_id=None,
+                     instance_id=None, request_id=None, project_id=None,
+                     limit=None, marker=None):
+    """Request-log entries, newest first, a page at a time.
+
+    Every filter given must hold. Example, the failures of Trove tasks
+    since a date, 50 at a time::
+
+        page = fault_persist.list_request_log(
+            context, app='trove', status=1002, since='2026-11-01T00:00:00Z',
+            limit=50)
+        more = fault_persist.list_request_log(
+            context, app='trove', status=1002, since='2026-11-01T00:00:00Z',
+            limit=50, marker=page[-1]['id'])
+
+    :param context: the caller's ``RequestContext``; without the rule
+        ``fault_persist:request_log:all_projects`` only its project's
+        entries are listed.
+    :param app: the service, e.g. ``trove``.
+    :param user: the user id.
+    :param ip: the client's address.
+    :param req: the request kind; ``TASK`` for every entry kept today.
+    :param status: 1000 started, 1001 completed, 1002 failed.
+    :param since: datetime or ISO 8601 text; entries at or after it.
+    :param before: datetime or ISO 8601 text; entries before it.
+    :param task_id: the entries of this task.
+    :param instance_id: the entries about this instance.
+    :param request_id: the entries of this request.
+    :param project_id: only this project's entries.
+    :param limit: the page size; every entry when ``None``.
+    :param marker: the ``id`` of the last entry of the previous page.
+    :returns: a list of :func:`entry_view` dicts.
+    :raises: :class:`~fault_persist.exception.Forbidden`,
+        :class:`~fault_persist.exception.InvalidMarker`,
+        :class:`~fault_persist.exception.InvalidField`,
+        :class:`~fault_persist.exception.InvalidTimeRange`.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    return [entry_view(row) for row in _entry_rows(
+        ctxt, app=app, user=user, ip=ip, req=req, status=status,
+        since=since, before=before, task_id=task_id,
+        instance_id=instance_id, request_id=request_id,
+        project_id=project_id, limit=limit, marker=marker)]
+
+
+def entries_between(context, task_id, limit=None, marker=None):
+    """The entries logged while a task ran: from its start to its end.
+
+    Oldest first, the task's own entries included. A running task's
+    window ends now; a task whose start was never seen begins at its end.
+
+    :param context: the caller's ``RequestContext``; without the rule
+        ``fault_persist:request_log:all_projects`` it sees only its
+        project's tasks and entries.
+    :param task_id: the task's id.
+    :param limit: the page size; every entry when ``None``.
+    :param marker: the ``id`` of the last entry of the previous page.
+    :returns: a list of :func:`entry_view` dicts.
+    :raises: :class:`~fault_persist.exception.TaskNotFound`,
+        :class:`~fault_persist.exception.InvalidMarker`.
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    scope = _scope(ctxt)
+    task = _visible_task(ctxt, task_id)
+    start = task.started_at or task.ended_at
+    end = task.ended_at or timeutils.utcnow()
+    try:
+        rows = db_api.entries_between(start, end, project_id=scope,
+                                      limit=_limit(limit),
+                                      marker=_integer('marker', marker))
+    except LookupError:
+        raise exception.InvalidMarker(marker=marker)
+    return [entry_view(row) for row in rows]
+
+
+def request_log_lines(context, locale=None, **filters):
+    """The request log as text lines, newest first.
+
+    The display zone is ``[fault_persist] log_timezone``. Example, for a
+    failed task of app ``kimchi`` shown in ``BRT=-03:00``::
+
+        [2016-08-12 11:49:55 BRT] TASK  1002 kimchi   Failure on Kimchi
+        task ID 100: /plugins/kimchi/vms/name/clone (KCHVM0001E failed to
+        clone vm 'name')
+
+    (one line; wrapped here). Without ``limit`` every matching entry is
+    read, a page at a time.
+
+    :param context: the caller's ``RequestContext``.
+    :param locale: the reader's locale for the messages; English (as
+        stored) when ``None``.
+    :param filters: the filters, ``limit`` and ``marker`` of
+        :func:`list_request_log`.
+    :returns: an iterator of lines, without line breaks.
+    :raises: as :func:`list_request_log`, and
+        :class:`~fault_persist.exception.InvalidTimezone`.
+    """
+    conf = config.get_conf()
+    ctxt = policy.request_context(context)
+    zone = text.display_zone(conf.fault_persist.log_timezone)
+    limit = _limit(filters.pop('limit', None))
+    marker = filters.pop('marker', None)
+    # A bad filter raises here, not at the first line.
+    _entry_rows(ctxt, limit=1, marker=marker, **filters)
+    return _lines(ctxt, zone, locale, limit, marker, filters)
+
+
+def _lines(ctxt, zone, locale, limit, marker, filters):
+    remaining = limit
+    while remaining is None or remaining > 0:
+        page_size = min(LINES_PAGE_SIZE, remaining or LINES_PAGE_SIZE)
+        rows = _entry_rows(ctxt, limit=page_size, marker=marker, **filters)
+        for row in rows:
+            yield text.line(_line_fields(row), zone, locale)
+        if len(rows) < page_size:
+            return
+        marker = rows[-1].id
+        if remaining is not None:
+            remaining -= len(rows)
+
+
+def _line_fields(row):
+    fields = row._mapping
+    return dict(fields, user=fields['user_id'])
+
+
+def purge_request_log(older_than):
+    """Delete for good the request-log entries created before a cut-off.
+
+    Tasks left without entries go too.
+
+    :param older_than: a ``timedelta`` age, a number of days, or a
+        datetime cut-off (naive datetimes are UTC).
+    :returns: how many entries were deleted.
+    """
+    config.get_conf()
+    cutoff = faults.cutoff_time(older_than)
+    entries, tasks = db_api.purge_request_log(cutoff)
+    LOG.info('Purged %(entries)d request-log entries and %(tasks)d tasks '
+             'created before %(cutoff)s',
+             {'entries': entries, 'tasks': tasks,
+              'cutoff': cutoff.isoformat()})
+    return entries
