@@ -26,7 +26,7 @@ PATH="$PWD/$VENV/bin:$PATH"
 export PATH
 
 echo "== style (flake8 with hacking)"
-flake8 fault_persist tools
+flake8 fault_persist tools examples
 
 echo "== sample configuration is up to date"
 bash tools/check-sample-config.sh
