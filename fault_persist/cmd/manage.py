@@ -33,16 +33,23 @@ def do_db_version():
     print(migration.version() or 'None (run "db sync")')
 
 
+def _purge(what, purge, retention_option, older_than):
+    if older_than is None:
+        older_than = CONF.fault_persist[retention_option]
+        if older_than == 0:
+            print('[fault_persist] %s is 0: %s are kept for ever; pass '
+                  '--older-than DAYS to purge.' % (retention_option, what))
+            return
+    count = purge(older_than)
+    print('Purged %d %s older than %s days' % (count, what, older_than))
+
+
 def do_purge():
     older_than = CONF.command.older_than
-    if older_than is None:
-        older_than = CONF.fault_persist.fault_retention_days
-        if older_than == 0:
-            print('[fault_persist] fault_retention_days is 0: faults are '
-                  'kept for ever; pass --older-than DAYS to purge.')
-            return
-    count = fault_persist.purge_faults(older_than)
-    print('Purged %d faults older than %s days' % (count, older_than))
+    _purge('faults', fault_persist.purge_faults, 'fault_retention_days',
+           older_than)
+    _purge('request-log entries', fault_persist.purge_request_log,
+           'request_log_retention_days', older_than)
 
 
 def do_spool_replay():
@@ -67,10 +74,12 @@ def add_command_parsers(subparsers):
     version.set_defaults(func=do_db_version)
 
     purge = subparsers.add_parser(
-        'purge', help='delete faults older than an age, for good')
+        'purge', help='delete faults and request-log entries older than an '
+                      'age, for good')
     purge.add_argument('--older-than', type=float, metavar='DAYS',
-                       help='age in days; default [fault_persist] '
-                            'fault_retention_days')
+                       help='age in days of both; default [fault_persist] '
+                            'fault_retention_days for faults and '
+                            'request_log_retention_days for the request log')
     purge.set_defaults(func=do_purge)
 
     spool = subparsers.add_parser('spool', help='the local spool')

@@ -88,6 +88,32 @@ class TestManage(testtools.TestCase):
         self.assertEqual(0, code, err)
         self.assertIn('kept for ever', out)
 
+    def test_purge_deletes_old_request_log_entries(self):
+        self.write_config('request_log_retention_days = 30\n')
+        self.assertEqual(0, self.manage('db', 'sync')[0])
+        now = datetime.datetime.utcnow()
+        with self.engine().begin() as connection:
+            for task_id, age in ((1, 40), (2, 1)):
+                connection.execute(sa.text(
+                    "INSERT INTO request_log_tasks (id, correlation_id, "
+                    "action, app, target, status) VALUES "
+                    "(:id, :id, 'a', 'trove', 't', 1000)"), {'id': task_id})
+                connection.execute(sa.text(
+                    "INSERT INTO request_log (message_id, task_id, created, "
+                    "req, status, app, msg_code, target, message) VALUES "
+                    "(:id, :id, :when, 'TASK', 1000, 'trove', 'FPTASK1000I', "
+                    "'t', 'm')"),
+                    {'id': task_id,
+                     'when': now - datetime.timedelta(days=age)})
+        code, out, err = self.manage('purge')
+        self.assertEqual(0, code, err)
+        self.assertIn('Purged 1 request-log entries older than 30 days', out)
+        with self.engine().connect() as connection:
+            self.assertEqual([2], list(connection.execute(sa.text(
+                'SELECT task_id FROM request_log')).scalars()))
+            self.assertEqual([2], list(connection.execute(sa.text(
+                'SELECT id FROM request_log_tasks')).scalars()))
+
     def test_spool_replay_stores_spooled_events(self):
         self.write_config('track_tasks = false\n')
         self.assertEqual(0, self.manage('db', 'sync')[0])
