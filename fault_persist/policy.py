@@ -37,7 +37,15 @@ def request_context(context):
     if isinstance(context, o_context.RequestContext):
         return context
     if isinstance(context, dict):
-        return o_context.RequestContext.from_dict(context)
+        values = dict(context)
+        # RequestContext.from_dict() reads the user from "user" and the
+        # project from "project_id"; callers also write "user_id",
+        # "project" or "tenant".
+        values['user'] = values.get('user') or values.get('user_id')
+        values['project_id'] = (values.get('project_id')
+                                or values.get('project')
+                                or values.get('tenant'))
+        return o_context.RequestContext.from_dict(values)
     return o_context.RequestContext()
 
 

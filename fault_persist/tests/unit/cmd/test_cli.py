@@ -7,6 +7,7 @@ import os
 import fixtures
 from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
+from oslo_utils import timeutils
 import testtools
 
 import fault_persist
@@ -161,3 +162,137 @@ class TestFaultList(CliTestCase):
         self.assertEqual(1, code)
         self.assertIn('The fault_persist database is unavailable', err)
         self.assertNotIn('Traceback', err)
+
+
+class CloneError(Exception):
+    """A failure with a message code, as Kimchi's errors have."""
+
+    code = 'KCHVM0001E'
+
+
+class RequestLogCliTestCase(CliTestCase):
+    """Known tasks: one failed clone, one successful start, shown in BRT."""
+
+    def seed(self):
+        with open(self.config_file, 'a') as stream:
+            stream.write('log_timezone = BRT=-03:00\n')
+        conf = cfg.ConfigOpts()
+        conf(['--config-file', self.config_file], project='fault_persist')
+        config.reset()
+        self.addCleanup(config.reset)
+        user = {'project_id': 'project-a', 'user_id': 'alice'}
+        start = datetime.datetime(2016, 8, 12, 14, 49, 50)
+        with _OwnEngine():
+            fault_persist.init(conf)
+            with fp_fixtures.TimeOverride(start):
+                try:
+                    with fault_persist.track_task(
+                            user, 'kimchi', '/plugins/kimchi/vms/name/clone'):
+                        timeutils.advance_time_seconds(5)
+                        raise CloneError("failed to clone vm 'name'")
+                except CloneError:
+                    pass
+            with fp_fixtures.TimeOverride(datetime.datetime(
+                    2016, 8, 12, 15, 0, 0)):
+                with fault_persist.track_task(user, 'kimchi',
+                                              '/plugins/kimchi/vms/b/start'):
+                    pass
+
+
+class TestTaskCommands(RequestLogCliTestCase):
+
+    def test_task_list(self):
+        code, out, err = self.cli('task', 'list', '-f', 'json')
+        self.assertEqual(0, code, err)
+        tasks = json.loads(out)
+        self.assertEqual([(2, 1001, '/plugins/kimchi/vms/b/start'),
+                          (1, 1002, '/plugins/kimchi/vms/name/clone')],
+                         [(t['task_id'], t['status'], t['target'])
+                          for t in tasks])
+        self.assertEqual(5.0, tasks[1]['duration'])
+
+    def test_task_list_filters(self):
+        code, out, err = self.cli('task', 'list', '--status', '1002',
+                                  '-f', 'value', '-c', 'task_id')
+        self.assertEqual((0, '1\n'), (code, out), err)
+
+    def test_task_show_has_duration_and_entries_between(self):
+        code, out, err = self.cli('task', 'show', '1', '-f', 'json')
+        self.assertEqual(0, code, err)
+        task = json.loads(out)
+        self.assertEqual(('2016-08-12T14:49:50Z', '2016-08-12T14:49:55Z',
+                          1002, 5.0, False),
+                         (task['started'], task['ended'], task['status'],
+                          task['duration'], task['running']))
+        between = task['entries_between'].splitlines()
+        self.assertEqual(2, len(between), between)
+        # Oldest first: what happened, in order.
+        self.assertIn('Started Kimchi task ID 1', between[0])
+
+    def test_unknown_task(self):
+        code, out, err = self.cli('task', 'show', '99')
+        self.assertEqual(1, code)
+        self.assertIn('Task 99 is not in the request log', err)
+        self.assertEqual(1, len(err.strip().splitlines()))
+
+    def test_task_id_must_be_a_number(self):
+        code, out, err = self.cli('task', 'show', 'abc')
+        self.assertEqual(2, code)
+        self.assertIn("invalid int value: 'abc'", err)
+
+
+class TestLogCommand(RequestLogCliTestCase):
+
+    EXAMPLE = ("[2016-08-12 11:49:55 BRT] TASK  1002 kimchi alice  Failure "
+               "on Kimchi task ID 1: /plugins/kimchi/vms/name/clone "
+               "(KCHVM0001E failed to clone vm 'name')")
+
+    def test_text_lines_in_display_zone(self):
+        code, out, err = self.cli('log', '--text', '--status', '1002')
+        self.assertEqual(0, code, err)
+        self.assertEqual(self.EXAMPLE + '\n', out)
+
+    def test_text_lines_to_a_file(self):
+        path = os.path.join(self.state, 'requests.log')
+        code, out, err = self.cli('log', '--text', '--output', path)
+        self.assertEqual((0, ''), (code, out), err)
+        with open(path) as stream:
+            lines = stream.read().splitlines()
+        self.assertEqual(4, len(lines))
+        self.assertEqual(self.EXAMPLE, lines[2])
+
+    def test_table_newest_first_with_filters(self):
+        code, out, err = self.cli('log', '--app', 'kimchi', '--since',
+                                  '2016-08-12T14:49:55Z', '-f', 'json')
+        self.assertEqual(0, code, err)
+        entries = json.loads(out)
+        self.assertEqual([1001, 1000, 1002],
+                         [entry['status'] for entry in entries])
+        self.assertEqual({'alice'}, {entry['user'] for entry in entries})
+
+    def test_pages(self):
+        seen, marker = [], None
+        while True:
+            args = ['log', '--limit', '3', '-f', 'json']
+            if marker:
+                args += ['--marker', str(marker)]
+            code, out, err = self.cli(*args)
+            self.assertEqual(0, code, err)
+            page = json.loads(out)
+            if not page:
+                break
+            seen.extend(entry['id'] for entry in page)
+            marker = page[-1]['id']
+        self.assertEqual(4, len(seen))
+        self.assertEqual(len(seen), len(set(seen)))
+
+    def test_output_without_text_is_a_clear_error(self):
+        code, out, err = self.cli('log', '--output', 'x.log')
+        self.assertEqual(1, code)
+        self.assertIn('--output', err)
+        self.assertIn('it goes with --text', err)
+
+    def test_bad_date(self):
+        code, out, err = self.cli('log', '--before', 'tomorrow')
+        self.assertEqual(1, code)
+        self.assertIn("Invalid time 'tomorrow'", err)
