@@ -52,12 +52,8 @@ class ListenerProcess(fixtures.Fixture):
     def _config(self, directory):
         groups = {
             'DEFAULT': {'log_file': self.log_path, 'debug': 'false'},
-            # TODO(capture-tests): drop track_tasks once the request log
-            # (fault_persist/tasks.py) exists; until then the listener
-            # cannot store task events.
             'fault_persist': {'connection': self.connection,
-                              'state_path': directory,
-                              'track_tasks': 'false'},
+                              'state_path': directory},
             'fault_persist_listener': {'transport_url': rabbit.TRANSPORT_URL,
                                        'topics': self.topic,
                                        'batch_size': '20',

@@ -20,10 +20,6 @@ class DriverBehaviour:
     """What a host gets from the driver, on any database backend."""
 
     def _notifier(self):
-        # TODO(capture-tests): drop once the request log
-        # (fault_persist/tasks.py) exists; until then task events cannot
-        # be stored.
-        self.flags(track_tasks=False)
         # The fake transport: nothing here may need a bus.
         transport = oslo_messaging.get_notification_transport(
             self.conf, url='fake:/')
