@@ -15,6 +15,7 @@ from fault_persist import exception
 from fault_persist import extract
 from fault_persist import faults
 from fault_persist import recognise
+from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
 
@@ -149,11 +150,5 @@ class Pipeline:
             return
         faults.store_faults(self.fault_rows(events))
         if self.track_tasks:
-            _record_task_events(events)
+            tasks.record_events(events)
         self.counters.add('stored', len(events))
-
-
-def _record_task_events(events):
-    # Imported late: the request log is optional and heavier to import.
-    from fault_persist import tasks
-    tasks.record_events(events)
