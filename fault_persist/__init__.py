@@ -11,6 +11,11 @@ The public API::
     fault_persist.delete_faults(ctxt, instance_id)       # with the instance
     fault_persist.purge_faults(datetime.timedelta(days=90))
 
+    with fault_persist.track_task(ctxt, 'trove', target):   # request log
+        run_the_task()
+    fault_persist.list_request_log(ctxt, status=1002, limit=50)
+    fault_persist.get_task(ctxt, task_id)           # status, duration
+
 Everything not listed in ``__all__`` is private.
 """
 

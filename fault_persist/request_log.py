@@ -83,23 +83,33 @@ def _status(value):
 
 
 def _iso(value):
-    return value.strftime(ISO8601_UTC) if value is not None else None
+    # The same text as strftime(ISO8601_UTC), at a fraction of the cost.
+    if value is None:
+        return None
+    return value.isoformat(timespec='seconds') + 'Z'
 
 
-def entry_view(row):
-    """The dict of one stored entry.
+def entry_views(rows):
+    """The dicts of stored entries.
 
-    :param row: a row of ``request_log``.
-    :returns: a dict with ``id``, ``created`` (ISO 8601 UTC), ``req``,
-        ``user``, ``ip``, ``status``, ``app``, ``msg_code``,
+    :param rows: rows of ``request_log``.
+    :returns: a list of dicts with ``id``, ``created`` (ISO 8601 UTC),
+        ``req``, ``user``, ``ip``, ``status``, ``app``, ``msg_code``,
         ``detail_code``, ``detail_message``, ``task_id``, ``target``,
         ``message`` (English), ``request_id``, ``instance_id``,
         ``project_id``, ``event_type`` and ``message_id``.
     """
-    view = dict(row._mapping)
-    view['created'] = view['created'].strftime(ISO8601_UTC)
-    view['user'] = view.pop('user_id')
-    return view
+    if not rows:
+        return []
+    # The keys once per page: listing pages is what the log is read by.
+    keys = tuple('user' if key == 'user_id' else key
+                 for key in rows[0]._fields)
+    views = []
+    for row in rows:
+        view = dict(zip(keys, row))
+        view['created'] = _iso(view['created'])
+        views.append(view)
+    return views
 
 
 def _duration(task, now):
@@ -139,11 +149,15 @@ def task_view(row, now=None):
     }
 
 
-def _visible_task(ctxt, task_id):
-    task_id = _integer('task_id', task_id)
-    if task_id is None:
-        raise exception.InvalidField(field='task_id', value=task_id,
+def _required_integer(name, value):
+    if value is None:
+        raise exception.InvalidField(field=name, value=value,
                                      reason='it is missing')
+    return _integer(name, value)
+
+
+def _visible_task(ctxt, task_id):
+    task_id = _required_integer('task_id', task_id)
     row = db_api.get_task(task_id, _scope(ctxt))
     if row is None:
         raise exception.TaskNotFound(task_id=task_id)
@@ -268,7 +282,7 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
     :param project_id: only this project's entries.
     :param limit: the page size; every entry when ``None``.
     :param marker: the ``id`` of the last entry of the previous page.
-    :returns: a list of :func:`entry_view` dicts.
+    :returns: a list of :func:`entry_views` dicts.
     :raises: :class:`~fault_persist.exception.Forbidden`,
         :class:`~fault_persist.exception.InvalidMarker`,
         :class:`~fault_persist.exception.InvalidField`,
@@ -276,11 +290,11 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    return [entry_view(row) for row in _entry_rows(
+    return entry_views(_entry_rows(
         ctxt, app=app, user=user, ip=ip, req=req, status=status,
         since=since, before=before, task_id=task_id,
         instance_id=instance_id, request_id=request_id,
-        project_id=project_id, limit=limit, marker=marker)]
+        project_id=project_id, limit=limit, marker=marker))
 
 
 def entries_between(context, task_id, limit=None, marker=None):
@@ -295,23 +309,22 @@ def entries_between(context, task_id, limit=None, marker=None):
     :param task_id: the task's id.
     :param limit: the page size; every entry when ``None``.
     :param marker: the ``id`` of the last entry of the previous page.
-    :returns: a list of :func:`entry_view` dicts.
+    :returns: a list of :func:`entry_views` dicts.
     :raises: :class:`~fault_persist.exception.TaskNotFound`,
         :class:`~fault_persist.exception.InvalidMarker`.
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    scope = _scope(ctxt)
-    task = _visible_task(ctxt, task_id)
-    start = task.started_at or task.ended_at
-    end = task.ended_at or timeutils.utcnow()
+    task_id = _required_integer('task_id', task_id)
     try:
-        rows = db_api.entries_between(start, end, project_id=scope,
-                                      limit=_limit(limit),
-                                      marker=_integer('marker', marker))
+        task, rows = db_api.task_window(
+            task_id, timeutils.utcnow(), project_id=_scope(ctxt),
+            limit=_limit(limit), marker=_integer('marker', marker))
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
-    return [entry_view(row) for row in rows]
+    if task is None:
+        raise exception.TaskNotFound(task_id=task_id)
+    return entry_views(rows)
 
 
 def request_log_lines(context, locale=None, **filters):

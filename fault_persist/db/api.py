@@ -545,32 +545,42 @@ def list_request_log(filters=None, project_id=None, since=None, before=None,
         return connection.execute(query).all()
 
 
-def entries_between(start, end, project_id=None, limit=None, marker=None):
-    """Entries created between two times, oldest first, a page at a time.
+def task_window(task_id, now, project_id=None, limit=None, marker=None):
+    """A task and the entries created while it ran, in one transaction.
 
-    An index range of ``request_log_created_id_idx`` (or of
-    ``request_log_project_id_created_id_idx`` for one project).
+    The window runs from the task's start (its end when the start was
+    never seen) to its end, or to ``now`` while it runs: a range of
+    ``request_log_created_id_idx`` (of
+    ``request_log_project_id_created_id_idx`` for one project), oldest
+    first.
 
-    :param start: naive UTC time; entries at or after it.
-    :param end: naive UTC time; entries at or before it.
-    :param project_id: only this project's entries.
+    :param task_id: the task's id.
+    :param now: naive UTC "now", the end of a running task's window.
+    :param project_id: when given, only a task and entries of this project.
     :param limit: the largest number of entries returned.
     :param marker: the id of the last entry of the previous page.
-    :returns: a list of rows of ``request_log``.
+    :returns: ``(task, entries)``: a row of ``request_log_tasks`` and a
+        list of rows of ``request_log``; ``(None, [])`` without the task.
     :raises: :class:`LookupError` when ``marker`` is not a visible entry.
     """
     log = _LOG.c
-    query = _visible_entries(sa.select(_LOG), project_id).where(
-        log.created >= start, log.created <= end).order_by(
-        log.created, log.id)
-    if limit is not None:
-        query = query.limit(limit)
     with _read_connection() as connection:
+        task = connection.execute(_visible_tasks(
+            sa.select(_TASKS), project_id).where(
+            _TASKS.c.id == task_id)).first()
+        if task is None:
+            return None, []
+        query = _visible_entries(sa.select(_LOG), project_id).where(
+            log.created >= (task.started_at or task.ended_at),
+            log.created <= (task.ended_at or now)).order_by(
+            log.created, log.id)
+        if limit is not None:
+            query = query.limit(limit)
         if marker is not None:
             created = _marker_time(connection, marker, project_id)
             query = query.where(log.created >= created, sa.or_(
                 log.created > created, log.id > marker))
-        return connection.execute(query).all()
+        return task, connection.execute(query).all()
 
 
 def purge_request_log(cutoff, batch_size=1000):
