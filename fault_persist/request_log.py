@@ -232,20 +232,24 @@ def _time(value, name):
     return timeutils.normalize_time(value)
 
 
-def _entry_rows(ctxt, app=None, user=None, ip=None, req=None, status=None,
-                since=None, before=None, task_id=None, instance_id=None,
-                request_id=None, project_id=None, limit=None, marker=None):
+def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
+                   status=None, since=None, before=None, task_id=None,
+                   instance_id=None, request_id=None, project_id=None):
+    """The checked arguments of :func:`db_api.list_request_log`."""
     filters = {'app': app, 'user_id': user, 'ip': ip, 'req': req,
                'status': _status(status),
                'task_id': _integer('task_id', task_id),
                'instance_id': instance_id, 'request_id': request_id}
+    return {'filters': {name: value for name, value in filters.items()
+                        if value is not None},
+            'project_id': _project(ctxt, project_id),
+            'since': _time(since, 'since'),
+            'before': _time(before, 'before')}
+
+
+def _entry_rows(query, limit, marker):
     try:
-        return db_api.list_request_log(
-            {name: value for name, value in filters.items()
-             if value is not None},
-            project_id=_project(ctxt, project_id),
-            since=_time(since, 'since'), before=_time(before, 'before'),
-            limit=_limit(limit), marker=_integer('marker', marker))
+        return db_api.list_request_log(limit=limit, marker=marker, **query)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
 
@@ -290,11 +294,13 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    return entry_views(_entry_rows(
+    query = _entry_filters(
         ctxt, app=app, user=user, ip=ip, req=req, status=status,
         since=since, before=before, task_id=task_id,
         instance_id=instance_id, request_id=request_id,
-        project_id=project_id, limit=limit, marker=marker))
+        project_id=project_id)
+    return entry_views(_entry_rows(query, _limit(limit),
+                                   _integer('marker', marker)))
 
 
 def entries_between(context, task_id, limit=None, marker=None):
@@ -353,17 +359,17 @@ def request_log_lines(context, locale=None, **filters):
     ctxt = policy.request_context(context)
     zone = text.display_zone(conf.fault_persist.log_timezone)
     limit = _limit(filters.pop('limit', None))
-    marker = filters.pop('marker', None)
-    # A bad filter raises here, not at the first line.
-    _entry_rows(ctxt, limit=1, marker=marker, **filters)
-    return _lines(ctxt, zone, locale, limit, marker, filters)
+    marker = _integer('marker', filters.pop('marker', None))
+    # Bad filters raise here, not at the first line.
+    query = _entry_filters(ctxt, **filters)
+    return _lines(query, zone, locale, limit, marker)
 
 
-def _lines(ctxt, zone, locale, limit, marker, filters):
+def _lines(query, zone, locale, limit, marker):
     remaining = limit
     while remaining is None or remaining > 0:
         page_size = min(LINES_PAGE_SIZE, remaining or LINES_PAGE_SIZE)
-        rows = _entry_rows(ctxt, limit=page_size, marker=marker, **filters)
+        rows = _entry_rows(query, page_size, marker)
         for row in rows:
             yield text.line(_line_fields(row), zone, locale)
         if len(rows) < page_size:
