@@ -40,6 +40,12 @@ _URL_CREDENTIALS = re.compile(
 # Characters no backend stores in text: NUL (PostgreSQL rejects it) and the
 # other C0 controls except tab, newline and carriage return.
 _CONTROL_CHARS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
+# The keys oslo.utils masks the values of. mask_password() lower-cases the
+# text once per key and runs that key's patterns only when the lower-cased
+# text contains it; looking for every key in the text lower-cased once
+# tells, at half the price, whether it would change anything at all. Most
+# text (every error a listener stores) holds no secret.
+_SECRET_KEYS = tuple(getattr(strutils, '_SANITIZE_KEYS', ()))
 
 
 def to_text(value):
@@ -60,7 +66,11 @@ def to_text(value):
     elif isinstance(value, (bytes, bytearray, memoryview)):
         text = bytes(value).decode('utf-8', 'replace')
     elif isinstance(value, dict):
-        text = _to_json(_mask_mapping(value))
+        text = _to_json(value)
+        # Every key and text value is in the JSON: without a secret key
+        # in it, masking the mapping first would change nothing.
+        if _may_hold_secrets(text):
+            text = _to_json(_mask_mapping(value))
     elif isinstance(value, (list, tuple)):
         text = _to_json(value)
     else:
@@ -68,8 +78,10 @@ def to_text(value):
             text = str(value)
         except Exception:  # noqa: a broken __str__ must not break us
             text = '<unprintable %s object>' % type(value).__name__
-    # Replace lone surrogates (not encodable as UTF-8) and control chars.
-    text = text.encode('utf-8', 'replace').decode('utf-8')
+    # Replace lone surrogates (not encodable as UTF-8) and control chars;
+    # ASCII text has no surrogates to replace.
+    if not text.isascii():
+        text = text.encode('utf-8', 'replace').decode('utf-8')
     return _CONTROL_CHARS.sub('\ufffd', text)
 
 
@@ -94,8 +106,21 @@ def mask_secrets(text):
     :param text: a ``str``.
     :returns: the text with each secret value replaced by ``***``.
     """
-    masked = strutils.mask_password(text)
-    return _URL_CREDENTIALS.sub(r'\g<prefix>***@', masked)
+    if _may_hold_secrets(text):
+        text = strutils.mask_password(text)
+    if '://' in text:
+        text = _URL_CREDENTIALS.sub(r'\g<prefix>***@', text)
+    return text
+
+
+def _may_hold_secrets(text):
+    if not _SECRET_KEYS:
+        return True  # an oslo.utils that hides its keys: always ask it
+    lowered = text.lower()
+    for key in _SECRET_KEYS:
+        if key in lowered:
+            return True
+    return False
 
 
 def truncate_message(text, limit=MESSAGE_MAX_CHARS):
