@@ -19,6 +19,7 @@ Every value is text (or ``None``) except ``timestamp``; secrets in
 ``message`` and ``details`` are already masked and sizes bounded.
 """
 
+import datetime
 import fnmatch
 import os
 import re
@@ -79,24 +80,47 @@ def lookup(document, segments):
     :param segments: a tuple of path segments.
     :returns: the value found, or ``None``.
     """
-    node, rest = document, segments
-    while rest:
+    if not isinstance(segments, tuple):
+        segments = tuple(segments)
+    runs = _key_runs(segments)
+    node, start, end = document, 0, len(segments)
+    while start < end:
         if isinstance(node, dict):
-            for width in range(len(rest), 0, -1):
-                key = '.'.join(rest[:width])
+            for key, width in runs[start]:
                 if key in node:
-                    node, rest = node[key], rest[width:]
+                    node, start = node[key], start + width
                     break
             else:
                 return None
-        elif isinstance(node, list) and rest[0].isdigit():
-            index = int(rest[0])
+        elif isinstance(node, list) and segments[start].isdigit():
+            index = int(segments[start])
             if index >= len(node):
                 return None
-            node, rest = node[index], rest[1:]
+            node, start = node[index], start + 1
         else:
             return None
     return node
+
+
+_KEY_RUNS = {}
+
+
+def _key_runs(segments):
+    """The keys each position of a path may name, longest first.
+
+    ``runs[start]`` lists ``(key, width)``: the segments from ``start``
+    joined by dots, ``width`` of them. Paths are few (they come from the
+    definitions), so the joins are made once per path, not per lookup.
+    """
+    runs = _KEY_RUNS.get(segments)
+    if runs is None:
+        runs = tuple(
+            tuple(('.'.join(segments[start:start + width]), width)
+                  for width in range(len(segments) - start, 0, -1))
+            for start in range(len(segments)))
+        if len(_KEY_RUNS) < 4096:
+            _KEY_RUNS[segments] = runs
+    return runs
 
 
 def _present(value):
@@ -294,8 +318,14 @@ def _exception_class(details):
 def _timestamp(value):
     if isinstance(value, str):
         try:
-            return timeutils.normalize_time(timeutils.parse_isotime(value))
+            # oslo.messaging writes str(utcnow()): read in C, at once.
+            parsed = datetime.datetime.fromisoformat(value)
         except ValueError:
-            LOG.debug('Unreadable notification timestamp %r; using now',
-                      value)
+            try:
+                parsed = timeutils.parse_isotime(value)
+            except ValueError:
+                LOG.debug('Unreadable notification timestamp %r; using '
+                          'now', value)
+                return timeutils.utcnow()
+        return timeutils.normalize_time(parsed)
     return timeutils.utcnow()

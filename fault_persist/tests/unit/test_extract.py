@@ -183,6 +183,15 @@ class TestBuiltInDefinitions(testtools.TestCase):
                 self.assertLessEqual(
                     len((event['details'] or '').encode('utf-8')), 65535)
 
+    def test_timestamps_are_naive_utc(self):
+        expected = datetime.datetime(2016, 8, 12, 12, 49, 55, 123456)
+        for stamp in ('2016-08-12 12:49:55.123456',
+                      '2016-08-12T12:49:55.123456Z',
+                      '2016-08-12T14:49:55.123456+02:00',
+                      '20160812T124955.123456Z'):
+            event = self._extract(TROVE_ERROR, timestamp=stamp)
+            self.assertEqual(expected, event['timestamp'], stamp)
+
     def test_missing_timestamp_is_now(self):
         now = datetime.datetime(2026, 1, 2, 3, 4, 5)
         self.useFixture(fixtures.MonkeyPatch(
@@ -204,6 +213,11 @@ class TestLookup(testtools.TestCase):
             document, ('payload', 'items', '1', 'id')))
         self.assertIsNone(extract.lookup(
             document, ('payload', 'items', '5', 'id')))
+
+    def test_longest_key_wins(self):
+        document = {'a.b': {'c': 'long'}, 'a': {'b': {'c': 'short'}}}
+        self.assertEqual('long', extract.lookup(document, ('a', 'b', 'c')))
+        self.assertEqual('long', extract.lookup(document, ['a', 'b', 'c']))
 
     def test_missing_path(self):
         self.assertIsNone(extract.lookup({'a': 1}, ('a', 'b')))
