@@ -84,7 +84,8 @@ def _optional_field(name, value):
 
 
 def fault_record(instance_id, message, details=None, created=None,
-                 max_details_bytes=sanitize.TEXT_MAX_BYTES, **fields):
+                 max_details_bytes=sanitize.TEXT_MAX_BYTES, sanitized=False,
+                 **fields):
     """Validate and sanitise one fault into a row of ``instance_faults``.
 
     :param instance_id: the instance the fault belongs to (``str``, UUID or
@@ -94,6 +95,10 @@ def fault_record(instance_id, message, details=None, created=None,
         cut to ``max_details_bytes`` UTF-8 bytes keeping the tail.
     :param created: naive UTC datetime of the fault; now by default.
     :param max_details_bytes: the bound of ``details``.
+    :param sanitized: ``True`` when ``message`` and ``details`` come from
+        :func:`~fault_persist.sanitize.clean_message` and
+        :func:`~fault_persist.sanitize.clean_details` already (the events
+        of :mod:`fault_persist.extract`): they are not cleaned twice.
     :param fields: optional columns, see :data:`FIELD_WIDTHS`.
     :returns: a dict of column values, with a new ``id`` (and
         ``message_id`` when none was given).
@@ -107,7 +112,7 @@ def fault_record(instance_id, message, details=None, created=None,
                                      value=None, reason='not a fault field')
     if message is None:
         raise exception.InvalidMessage(value=message, reason='it is missing')
-    clean_message = sanitize.clean_message(message)
+    clean_message = message if sanitized else sanitize.clean_message(message)
     if not clean_message:
         raise exception.InvalidMessage(value=message, reason='it is empty')
     now = created or timeutils.utcnow()
@@ -118,7 +123,8 @@ def fault_record(instance_id, message, details=None, created=None,
         id=fault_id,
         instance_id=_instance_id(instance_id),
         message=clean_message,
-        details=sanitize.clean_details(details, max_details_bytes),
+        details=(details or '') if sanitized else sanitize.clean_details(
+            details, max_details_bytes),
         created=now,
         updated=now,
         deleted=False,

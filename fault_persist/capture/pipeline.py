@@ -15,6 +15,7 @@ from fault_persist import exception
 from fault_persist import extract
 from fault_persist import faults
 from fault_persist import recognise
+from fault_persist import sanitize
 from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
@@ -120,13 +121,16 @@ class Pipeline:
                           'as a fault', event)
                 continue
             try:
+                # The event's message and details are clean already
+                # (extract); the fallbacks are not.
                 rows.append(faults.fault_record(
                     event['instance_id'],
-                    event.get('message') or event.get('code')
-                    or event['event_type'],
+                    event.get('message') or sanitize.clean_message(
+                        event.get('code') or event['event_type']),
                     event.get('details'),
                     created=event['timestamp'],
                     max_details_bytes=self.definitions.max_details_bytes,
+                    sanitized=True,
                     **{name: event.get(name)
                        for name in faults.FIELD_WIDTHS}))
             except exception.FaultPersistError as exc:

@@ -5,6 +5,7 @@ from oslo_utils import uuidutils
 
 import fault_persist
 from fault_persist import exception
+from fault_persist import faults
 from fault_persist.tests import base
 from fault_persist.tests import fault_store_behaviour
 
@@ -118,6 +119,24 @@ class TestSaveFault(base.TestCase):
         self.flags(details_max_bytes=2000)
         fault_persist.save_fault(None, 'i-1', 'Boom', details='y' * 5000)
         self.assertLessEqual(len(self._stored('i-1')['details']), 2000)
+
+
+class TestFaultRecord(base.TestCase):
+
+    def test_sanitized_values_are_not_cleaned_again(self):
+        # What extract made of a notification is clean already.
+        row = faults.fault_record('i-1', 'Boom', 'Traceback:\n  x\n',
+                                  sanitized=True)
+        self.assertEqual(('Boom', 'Traceback:\n  x\n'),
+                         (row['message'], row['details']))
+        self.assertEqual('', faults.fault_record(
+            'i-1', 'Boom', None, sanitized=True)['details'])
+
+    def test_values_are_cleaned_by_default(self):
+        row = faults.fault_record('i-1', ' Boom\n  again ',
+                                  'password=hunter2\n\n')
+        self.assertEqual(('Boom again', 'password=***'),
+                         (row['message'], row['details']))
 
 
 class TestNotInitialised(base.TestCase):
