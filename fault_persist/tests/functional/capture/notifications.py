@@ -63,11 +63,15 @@ class Notification:
 
 
 def trove_errors():
-    """Fresh copies of the Trove error samples, unique instance ids."""
+    """Fresh copies of the Trove error samples, unique instance ids.
+
+    Each copy is a request of its own, with a request id of its own.
+    """
     result = []
     for sample in _load('trove'):
         payload = copy.deepcopy(sample['payload'])
         payload['instance_id'] = uuidutils.generate_uuid()
+        payload['request_id'] = 'req-' + uuidutils.generate_uuid()
         result.append(Notification(sample['priority'], sample['event_type'],
                                    payload, payload['instance_id'],
                                    payload['message']))

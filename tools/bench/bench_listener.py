@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Listener throughput: fault_persist's listener against a bare one.
+
+Usage::
+
+    python tools/bench/bench_listener.py [--messages 5000] [--errors 0.9]
+
+Needs RabbitMQ and PostgreSQL (``tools/test-setup.sh``). The same set of
+notifications (mostly Trove- and Nova-style errors, the rest ignored
+ones; the same message dicts, ids included) is put on a fresh queue
+twice, as a backlog, and consumed:
+
+1. by a bare oslo.messaging batch notification listener whose endpoint
+   does nothing;
+2. by :func:`fault_persist.capture.listener.build_listener`, storing into
+   a scratch PostgreSQL database (``fp_bench``, created, migrated and
+   dropped by this script).
+
+Both listeners have the same transport, batch size, batch timeout,
+prefetch, pool and executor. The rate is the messages over the time from
+the first message handed to the endpoint to the last one handled (stored,
+for ours). Target: ours at 90 % of the bare rate or better.
+"""
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+
+from oslo_config import cfg
+import oslo_messaging
+from oslo_messaging.notify import messaging as notify_messaging
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from fault_persist.capture import listener
+from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist import config
+from fault_persist.db import migration
+from fault_persist import opts
+from fault_persist.tests.functional.capture import notifications
+from fault_persist.tests.functional.capture import rabbit
+
+TARGET_RATIO = 0.9
+
+
+class Progress:
+    """First and last handling times of a run, and when it is complete.
+
+    :param messages: the messages the run must see.
+    :param stored: the events it must store (0 for the bare listener).
+    """
+
+    def __init__(self, messages, stored=0):
+        self._lock = threading.Lock()
+        self._needed = (messages, stored)
+        self._counts = [0, 0]
+        self.first = None
+        self.last = None
+        self.done = threading.Event()
+
+    def add(self, messages=0, stored=0):
+        now = time.perf_counter()
+        with self._lock:
+            if self.first is None:
+                self.first = now
+            self._counts[0] += messages
+            self._counts[1] += stored
+            if (not self.done.is_set() and self._counts[0] >= self._needed[0]
+                    and self._counts[1] >= self._needed[1]):
+                self.last = now
+                self.done.set()
+
+
+class BareEndpoint:
+    """A batch endpoint that does nothing but count."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        for priority in listener.PRIORITIES:
+            setattr(self, priority, self.handle)
+
+    def handle(self, messages):
+        self.progress.add(messages=len(messages))
+
+
+class TimedPipeline(capture_pipeline.Pipeline):
+    """Our pipeline, telling :class:`Progress` what it handled and stored."""
+
+    progress = None
+
+    def event_of(self, ctxt, message, priority=None):
+        event = super().event_of(ctxt, message, priority)
+        if event is None:
+            self.progress.add(messages=1)
+        return event
+
+    def store(self, events):
+        super().store(events)
+        self.progress.add(messages=len(events), stored=len(events))
+
+
+def build_bare_listener(conf, progress):
+    """What build_listener builds, with an endpoint that does nothing."""
+    group = conf[listener.GROUP]
+    transport = oslo_messaging.get_notification_transport(
+        conf, url=group.transport_url)
+    conf.set_override('rabbit_qos_prefetch_count',
+                      group.prefetch or 2 * group.batch_size,
+                      group='oslo_messaging_rabbit')
+    targets = [oslo_messaging.Target(topic=topic) for topic in group.topics]
+    return oslo_messaging.get_batch_notification_listener(
+        transport, targets, [BareEndpoint(progress)], executor='threading',
+        allow_requeue=True, pool=group.pool, batch_size=group.batch_size,
+        batch_timeout=group.batch_timeout)
+
+
+def build_our_listener(conf, progress):
+    """build_listener with a pipeline that reports its progress."""
+    pipeline = TimedPipeline.from_conf(conf)
+    pipeline.progress = progress
+    return listener.build_listener(conf, pipeline)
+
+
+def _messages(count, error_share):
+    """The message dicts of the run: errors, then ignored ones, mixed."""
+    errors = notifications.errors(int(count * error_share))
+    others = []
+    while len(errors) + len(others) < count:
+        others.extend(n for n in notifications.noise()
+                      if n.event_type != 'instance.create.start')
+    chosen = errors + others[:count - len(errors)]
+    # Spread the ignored ones through the errors.
+    chosen.sort(key=lambda n: uuidutils.generate_uuid())
+    return [(n.context.to_dict(),
+             {'message_id': uuidutils.generate_uuid(),
+              'publisher_id': 'bench.host',
+              'event_type': n.event_type,
+              'priority': n.priority,
+              'payload': n.payload,
+              'timestamp': '2026-01-02 03:04:05.000006'},
+             n.priority.lower())
+            for n in chosen]
+
+
+def _backlog(conf, name, build, messages):
+    """A fresh queue (pool) holding ``messages``; returns its fixture."""
+    pool = rabbit.unique_name('bench-' + name)
+    conf.set_override('pool', pool, group=listener.GROUP)
+    topic = conf[listener.GROUP].topics[0]
+    queues = rabbit.Queues([pool])
+    queues.setUp()
+    # A first start declares the queue and its bindings, as the listener
+    # does them; then the backlog goes on it.
+    server = build(conf, Progress(0))
+    server.start()
+    server.stop()
+    server.wait()
+    server.transport.cleanup()
+    transport = oslo_messaging.get_notification_transport(
+        conf, url=conf[listener.GROUP].transport_url)
+    sender = notify_messaging.MessagingV2Driver(
+        conf, topics=[topic], transport=transport)
+    for ctxt, message, priority in messages:
+        sender.notify(ctxt, message, priority, -1)
+    deadline = time.monotonic() + 120
+    while queues.messages() < len(messages):
+        if time.monotonic() > deadline:
+            raise SystemExit('%d of %d messages reached the queue'
+                             % (queues.messages(), len(messages)))
+        time.sleep(0.1)
+    transport.cleanup()
+    return queues
+
+
+def _run(conf, name, build, messages, stored):
+    """Put ``messages`` on a fresh queue, then time ``build``'s listener."""
+    queues = _backlog(conf, name, build, messages)
+    try:
+        progress = Progress(len(messages), stored)
+        server = build(conf, progress)
+        started = time.perf_counter()
+        cpu = time.process_time()
+        server.start()
+        finished = progress.done.wait(600)
+        cpu = time.process_time() - cpu
+        server.stop()
+        server.wait()
+        server.transport.cleanup()
+        if not finished:
+            raise SystemExit('%s: the listener did not finish in 600 s'
+                             % name)
+        return {'rate': (len(messages) - 1) / (progress.last - progress.first),
+                'elapsed': progress.last - progress.first,
+                'wall': progress.last - started,
+                'cpu': cpu}
+    finally:
+        queues.cleanUp()
+
+
+def _run_workers(conf, messages, workers, engine, faults):
+    """Time ``workers`` listener processes sharing one pool.
+
+    As ``fault-persist-listener`` with ``workers`` does it: forked
+    processes, each a listener. Timed from their start to the last fault
+    row stored, so compare with the bare listener's ``wall``.
+    """
+    queues = _backlog(conf, 'workers', build_bare_listener, messages)
+    children = []
+    try:
+        started = time.perf_counter()
+        for _ in range(workers):
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    _serve_until_terminated(conf)
+                except BaseException:  # noqa: the child must not return
+                    code = 1
+                finally:
+                    os._exit(code)
+            children.append(pid)
+        deadline = time.monotonic() + 600
+        while _count_faults(engine) < faults:
+            if time.monotonic() > deadline:
+                raise SystemExit('workers: not finished in 600 s')
+            time.sleep(0.02)
+        return {'wall': time.perf_counter() - started}
+    finally:
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            os.waitpid(pid, 0)
+        queues.cleanUp()
+
+
+def _serve_until_terminated(conf):
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *args: stop.set())
+    server = listener.build_listener(
+        conf, capture_pipeline.Pipeline.from_conf(conf))
+    server.start()
+    stop.wait()
+    server.stop()
+    server.wait()
+
+
+def _count_faults(engine):
+    with engine.connect() as connection:
+        return connection.execute(sa.text(
+            'SELECT count(*) FROM instance_faults')).scalar()
+
+
+def _empty(engine):
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            'TRUNCATE instance_faults, request_log, request_log_tasks'))
+
+
+def _conf(args, database_url):
+    conf = cfg.ConfigOpts()
+    conf([], project='fault_persist_bench')
+    opts.register_opts(conf)
+    conf.register_opts(listener.listener_opts, group=listener.GROUP)
+    conf.set_override('connection', database_url, group='fault_persist')
+    conf.set_override('transport_url', rabbit.TRANSPORT_URL,
+                      group=listener.GROUP)
+    conf.set_override('topics', [rabbit.unique_name('bench')],
+                      group=listener.GROUP)
+    for name in ('batch_size', 'batch_timeout', 'prefetch'):
+        value = getattr(args, name)
+        if value is not None:
+            conf.set_override(name, value, group=listener.GROUP)
+    return conf
+
+
+def _scratch_database(admin_url, name):
+    """Create database ``name``; return its URL and a function dropping it."""
+    admin = sa.create_engine(admin_url, isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        connection.execute(sa.text('DROP DATABASE IF EXISTS %s WITH (FORCE)'
+                                   % name))
+        connection.execute(sa.text('CREATE DATABASE %s' % name))
+    url = sa.engine.make_url(admin_url).set(database=name)
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                'DROP DATABASE IF EXISTS %s WITH (FORCE)' % name))
+        admin.dispose()
+    return url.render_as_string(hide_password=False), drop
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser.add_argument('--messages', type=int, default=5000)
+    parser.add_argument('--errors', type=float, default=0.9,
+                        help='share of error notifications')
+    parser.add_argument('--admin-url',
+                        default='postgresql+psycopg2://root@127.0.0.1/'
+                                'postgres',
+                        help='PostgreSQL URL allowed to create databases')
+    parser.add_argument('--database', default='fp_bench')
+    parser.add_argument('--batch-size', type=int)
+    parser.add_argument('--batch-timeout', type=float)
+    parser.add_argument('--prefetch', type=int)
+    parser.add_argument('--workers', type=int, default=0,
+                        help='also time this many listener processes '
+                             'sharing one pool, start to last row')
+    args = parser.parse_args(argv)
+
+    reason = rabbit.unreachable_reason()
+    if reason:
+        raise SystemExit('RabbitMQ is not available: %s' % reason)
+    database_url, drop = _scratch_database(args.admin_url, args.database)
+    try:
+        conf = _conf(args, database_url)
+        config.init(conf)
+        engine = sa.create_engine(database_url)
+        migration.upgrade(engine=engine)
+        messages = _messages(args.messages, args.errors)
+        recogniser = capture_pipeline.Pipeline.from_conf(conf).recogniser
+        recognised = sum(
+            1 for _, message, priority in messages
+            if recogniser.kind(message['event_type'],
+                               priority.upper()) is not None)
+        group = conf[listener.GROUP]
+        print('fault-persist-listener throughput, %s; %d messages (%d '
+              'recognised), batch_size %d, batch_timeout %.1f s, prefetch '
+              '%d; RabbitMQ %s, PostgreSQL database %s'
+              % (time.strftime('%Y-%m-%d %H:%M:%S'), len(messages),
+                 recognised, group.batch_size, group.batch_timeout,
+                 group.prefetch or 2 * group.batch_size,
+                 rabbit.TRANSPORT_URL, args.database))
+
+        bare = _run(conf, 'bare', build_bare_listener, messages, 0)
+        ours = _run(conf, 'ours', build_our_listener, messages, recognised)
+
+        with engine.connect() as connection:
+            faults = connection.execute(sa.text(
+                'SELECT count(*), count(DISTINCT message_id) '
+                'FROM instance_faults')).one()
+        errors = sum(1 for _, message, _ in messages
+                     if message['event_type'].endswith('.error'))
+        workers = None
+        if args.workers > 1:
+            _empty(engine)
+            workers = _run_workers(conf, messages, args.workers, engine,
+                                   errors)
+        engine.dispose()
+        print('  %-40s %10s %10s %14s'
+              % ('listener', 'msgs/s', 'seconds', 'CPU us/msg'))
+        for title, result in (('bare oslo.messaging (does nothing)', bare),
+                              ('fault_persist (stores in PostgreSQL)',
+                               ours)):
+            print('  %-40s %10.0f %10.2f %14.0f'
+                  % (title, result['rate'], result['elapsed'],
+                     result['cpu'] / len(messages) * 1e6))
+        ratio = ours['rate'] / bare['rate']
+        print('  ratio: %.1f %% of the bare rate (target %.0f %%): %s'
+              % (ratio * 100, TARGET_RATIO * 100,
+                 'met' if ratio >= TARGET_RATIO else 'MISSED'))
+        if workers:
+            print('  from start to the last message (start-up included):'
+                  ' bare %.0f msgs/s; fault_persist with %d processes in '
+                  'one pool %.0f msgs/s, %.1f %% of the bare rate'
+                  % (len(messages) / bare['wall'], args.workers,
+                     len(messages) / workers['wall'],
+                     bare['wall'] / workers['wall'] * 100))
+        print('  faults stored: %d rows, %d distinct message ids, for %d '
+              'error notifications' % (faults[0], faults[1], errors))
+        if faults[0] != errors or faults[1] != errors:
+            print('  WRONG: every error must be stored exactly once')
+            return 2
+        return 0 if ratio >= TARGET_RATIO else 1
+    finally:
+        drop()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
