@@ -74,12 +74,12 @@ def main(state_path):
 
     trove = load_sample('trove/dbaas-instance_create-error.json')
     nova = load_sample('nova/instance-create-error.json')
-    send(conf, trove, 'taskmanager.trove-host-1',
-         {'request_id': trove['payload']['request_id']})
-    send(conf, nova, 'nova-compute:compute', {'request_id': 'req-nova-1'})
-
     owner = context.RequestContext(project_id=PROJECT_ID, user_id='alice',
                                    roles=['member'])
+    # oslo.messaging takes the request's context object (it drops dicts).
+    send(conf, trove, 'taskmanager.trove-host-1', owner)
+    send(conf, nova, 'nova-compute:compute', owner)
+
     admin = context.RequestContext(project_id='admin', user_id='admin',
                                    roles=['admin'])
     for name, instance_id in (

@@ -54,7 +54,8 @@ class DatabaseService:
         payload = {'instance_id': instance_id, 'tenant_id':
                    context.project_id, 'request_id': context.request_id,
                    'client_ip': '10.0.0.15', 'server_type': 'taskmanager'}
-        ctxt = context.to_dict()
+        # oslo.messaging takes the context object itself (it drops dicts).
+        ctxt = context
         self.notifier.info(ctxt, 'dbaas.instance_create.start', payload)
         try:
             self._prepare_guest(flavor)
@@ -117,20 +118,23 @@ def run(state_path, out=sys.stdout):
     conf(['--config-file', config_file], project='trove-like')
     service = DatabaseService(conf)
 
-    user = o_context.RequestContext(project_id='project-a', user_id='alice',
-                                    roles=['member'])
+    def user():
+        # Each API request has a context, and a request id, of its own.
+        return o_context.RequestContext(project_id='project-a',
+                                        user_id='alice', roles=['member'])
+
     admin = o_context.RequestContext(project_id='admin', user_id='admin',
                                      roles=['admin'])
-    service.create_instance(user, 'db-1', 'tiny')      # fails
-    service.create_instance(user, 'db-2', 'large')     # succeeds
+    service.create_instance(user(), 'db-1', 'tiny')      # fails
+    service.create_instance(user(), 'db-2', 'large')     # succeeds
     try:
-        service.resize_volume(user, 'db-2', 500)       # fails, re-raised
+        service.resize_volume(user(), 'db-2', 500)       # fails, re-raised
     except ValueError:
         pass
 
-    seen = {'user': service.show(user, 'db-1'),
+    seen = {'user': service.show(user(), 'db-1'),
             'admin': service.show(admin, 'db-1'),
-            'resized': service.show(user, 'db-2'),
+            'resized': service.show(user(), 'db-2'),
             'log': list(fault_persist.request_log_lines(admin))}
     for name in ('user', 'admin', 'resized'):
         print('%s: %s' % (name, seen[name]), file=out)

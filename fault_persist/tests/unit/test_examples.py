@@ -69,6 +69,9 @@ class TestIntegrationGuideExample(testtools.TestCase):
                                     'exceeded: 500 GB)' in line
                                 for line in log), log)
         self.assertEqual(3, sum(' TASK  1000 ' in line for line in log), log)
+        # Three requests, three tasks.
+        task_ids = {line.split(' task ID ')[1].split(':')[0] for line in log}
+        self.assertEqual(3, len(task_ids), log)
 
     def test_deleted_instance_has_no_fault(self):
         self.assertIsNone(self.seen['deleted'])
