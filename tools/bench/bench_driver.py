@@ -120,7 +120,11 @@ def main(argv=None):
                         help='calls per measurement of an error')
     args = parser.parse_args(argv)
 
-    directory = tempfile.mkdtemp(prefix='fp-bench-driver-')
+    with tempfile.TemporaryDirectory(prefix='fp-bench-driver-') as directory:
+        return _bench(args, directory)
+
+
+def _bench(args, directory):
     conf = _conf(directory)
     transport = oslo_messaging.get_notification_transport(conf,
                                                           url='fake:/')

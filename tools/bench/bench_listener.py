@@ -146,32 +146,44 @@ def _messages(count, error_share):
 
 
 def _backlog(conf, name, build, messages):
-    """A fresh queue (pool) holding ``messages``; returns its fixture."""
+    """A fresh queue (pool) holding ``messages``; returns its fixture.
+
+    Cleaning the fixture up deletes the queue, and the queues the
+    notifier declares on the topic (``<topic>.<priority>``, which hold a
+    copy of every message).
+    """
     pool = rabbit.unique_name('bench-' + name)
     conf.set_override('pool', pool, group=listener.GROUP)
     topic = conf[listener.GROUP].topics[0]
+    topic_queues = rabbit.Queues(rabbit.listener_queues(topic))
+    topic_queues.setUp()
     queues = rabbit.Queues([pool])
     queues.setUp()
-    # A first start declares the queue and its bindings, as the listener
-    # does them; then the backlog goes on it.
-    server = build(conf, Progress(0))
-    server.start()
-    server.stop()
-    server.wait()
-    server.transport.cleanup()
-    transport = oslo_messaging.get_notification_transport(
-        conf, url=conf[listener.GROUP].transport_url)
-    sender = notify_messaging.MessagingV2Driver(
-        conf, topics=[topic], transport=transport)
-    for ctxt, message, priority in messages:
-        sender.notify(ctxt, message, priority, -1)
-    deadline = time.monotonic() + 120
-    while queues.messages() < len(messages):
-        if time.monotonic() > deadline:
-            raise SystemExit('%d of %d messages reached the queue'
-                             % (queues.messages(), len(messages)))
-        time.sleep(0.1)
-    transport.cleanup()
+    queues.addCleanup(topic_queues.cleanUp)
+    try:
+        # A first start declares the queue and its bindings, as the listener
+        # does them; then the backlog goes on it.
+        server = build(conf, Progress(0))
+        server.start()
+        server.stop()
+        server.wait()
+        server.transport.cleanup()
+        transport = oslo_messaging.get_notification_transport(
+            conf, url=conf[listener.GROUP].transport_url)
+        sender = notify_messaging.MessagingV2Driver(
+            conf, topics=[topic], transport=transport)
+        for ctxt, message, priority in messages:
+            sender.notify(ctxt, message, priority, -1)
+        deadline = time.monotonic() + 120
+        while queues.messages() < len(messages):
+            if time.monotonic() > deadline:
+                raise SystemExit('%d of %d messages reached the queue'
+                                 % (queues.messages(), len(messages)))
+            time.sleep(0.1)
+        transport.cleanup()
+    except BaseException:
+        queues.cleanUp()
+        raise
     return queues
 
 

@@ -52,7 +52,9 @@ def listener_queues(topic, pool=None):
 
     oslo.messaging's RabbitMQ driver binds one queue per topic and
     priority (``<topic>.<priority>``), or a single queue named after the
-    pool when a pool is given.
+    pool when a pool is given. A notifier publishing on ``topic`` declares
+    the ``<topic>.<priority>`` queues too, pool or not: a test deletes
+    them whatever it consumes.
     """
     if pool:
         return [pool]

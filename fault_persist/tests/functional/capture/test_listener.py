@@ -35,6 +35,9 @@ class ListenerBehaviour:
         self.topic = rabbit.unique_name('topic')
         self.listeners = []
         self.addOnException(self._attach_listener_output)
+        # The notifier declares these whatever the listener consumes.
+        self.topic_queues = self.useFixture(rabbit.Queues(
+            rabbit.listener_queues(self.topic)))
         self.host = self.useFixture(rabbit.HostNotifier(self.topic))
 
     def _attach_listener_output(self, exc_info):
@@ -55,6 +58,9 @@ class ListenerBehaviour:
         return listener
 
     def _queues(self, pool=None):
+        """The queues the listeners consume; deleted when the test ends."""
+        if not pool:
+            return self.topic_queues
         return self.useFixture(rabbit.Queues(
             rabbit.listener_queues(self.topic, pool)))
 
