@@ -168,7 +168,7 @@ def _add_faults_once(rows):
                 stored[row['message_id']] = row['id']
                 fresh.append(row)
         if fresh:
-            session.execute(sa.insert(models.InstanceFault), fresh)
+            session.execute(sa.insert(models.InstanceFault.__table__), fresh)
     return [stored[row['message_id']] for row in rows]
 
 
