@@ -21,6 +21,7 @@ from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import policies
 from fault_persist import policy
+from fault_persist import query_arguments
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
@@ -203,15 +204,6 @@ def store_faults(rows):
     return db_api.add_faults(rows)
 
 
-def _scope(ctxt):
-    """The project a caller is confined to, or ``None`` for all."""
-    if policy.allowed(policies.FAULT_ALL_PROJECTS, ctxt):
-        return None
-    # A context without a project may read nothing but unscoped rows;
-    # an impossible project id keeps it from reading any project's.
-    return ctxt.project_id or ''
-
-
 def fault_view(fault, show_details):
     """The ``show`` dict of one stored fault.
 
@@ -244,25 +236,12 @@ def get_fault(context, instance_id):
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    fault = db_api.get_latest_fault(_instance_id(instance_id), _scope(ctxt))
+    fault = db_api.get_latest_fault(
+        _instance_id(instance_id),
+        query_arguments.project_scope(ctxt, policies.FAULT_ALL_PROJECTS))
     if fault is None:
         return None
     return fault_view(fault, policy.allowed(policies.FAULT_DETAILS, ctxt))
-
-
-def _utc_time(value, name):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = timeutils.parse_isotime(value)
-        except ValueError as exc:
-            raise exception.InvalidTimeRange(value=value, reason=str(exc))
-    if not isinstance(value, datetime.datetime):
-        raise exception.InvalidTimeRange(
-            value=value, reason='%s is neither a datetime nor ISO 8601 text'
-            % name)
-    return timeutils.normalize_time(value)
 
 
 def list_faults(context, instance_id=None, project_id=None, since=None,
@@ -287,23 +266,16 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    scope = _scope(ctxt)
-    if scope is not None:
-        if project_id is not None and project_id != scope:
-            raise exception.Forbidden(
-                action="list the faults of project %s" % project_id)
-        project_id = scope
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise exception.InvalidField(field='limit', value=limit,
-                                     reason='not a positive integer')
+    project_id = query_arguments.confine(
+        ctxt, policies.FAULT_ALL_PROJECTS, project_id, 'list the faults')
     try:
         rows = db_api.list_faults(
             instance_id=None if instance_id is None
             else _instance_id(instance_id),
             project_id=project_id,
-            since=_utc_time(since, 'since'),
-            before=_utc_time(before, 'before'),
-            limit=limit, marker=marker)
+            since=query_arguments.utc_time(since, 'since'),
+            before=query_arguments.utc_time(before, 'before'),
+            limit=query_arguments.page_limit(limit), marker=marker)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     show_details = policy.allowed(policies.FAULT_DETAILS, ctxt)

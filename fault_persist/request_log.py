@@ -6,8 +6,6 @@ only its own project's entries and tasks. :mod:`fault_persist.db.api`
 only queries.
 """
 
-import datetime
-
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -18,6 +16,7 @@ from fault_persist import exception
 from fault_persist import faults
 from fault_persist import policies
 from fault_persist import policy
+from fault_persist import query_arguments
 from fault_persist import request_log_text as text
 
 LOG = logging.getLogger(__name__)
@@ -37,29 +36,13 @@ LINES_PAGE_SIZE = 500
 
 
 def _scope(ctxt):
-    """The project a caller is confined to, or ``None`` for all."""
-    if policy.allowed(policies.REQUEST_LOG_ALL_PROJECTS, ctxt):
-        return None
-    # No project: an impossible project id, so nothing is visible.
-    return ctxt.project_id or ''
+    return query_arguments.project_scope(ctxt,
+                                         policies.REQUEST_LOG_ALL_PROJECTS)
 
 
 def _project(ctxt, project_id):
-    scope = _scope(ctxt)
-    if scope is None:
-        return project_id
-    if project_id is not None and project_id != scope:
-        raise exception.Forbidden(
-            action='read the request log of project %s' % project_id)
-    return scope
-
-
-def _limit(limit):
-    if limit is not None and (isinstance(limit, bool) or not isinstance(
-            limit, int) or limit < 1):
-        raise exception.InvalidField(field='limit', value=limit,
-                                     reason='not a positive integer')
-    return limit
+    return query_arguments.confine(ctxt, policies.REQUEST_LOG_ALL_PROJECTS,
+                                   project_id, 'read the request log')
 
 
 def _integer(name, value):
@@ -209,27 +192,13 @@ def list_tasks(context, app=None, status=None, instance_id=None,
         rows = db_api.list_tasks(
             {name: value for name, value in filters.items()
              if value is not None},
-            project_id=_project(ctxt, project_id), limit=_limit(limit),
+            project_id=_project(ctxt, project_id),
+            limit=query_arguments.page_limit(limit),
             marker=_integer('marker', marker))
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     now = timeutils.utcnow()
     return [task_view(row, now) for row in rows]
-
-
-def _time(value, name):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = timeutils.parse_isotime(value)
-        except ValueError as exc:
-            raise exception.InvalidTimeRange(value=value, reason=str(exc))
-    if not isinstance(value, datetime.datetime):
-        raise exception.InvalidTimeRange(
-            value=value, reason='%s is neither a datetime nor ISO 8601 text'
-            % name)
-    return timeutils.normalize_time(value)
 
 
 def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
@@ -243,8 +212,8 @@ def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
     return {'filters': {name: value for name, value in filters.items()
                         if value is not None},
             'project_id': _project(ctxt, project_id),
-            'since': _time(since, 'since'),
-            'before': _time(before, 'before')}
+            'since': query_arguments.utc_time(since, 'since'),
+            'before': query_arguments.utc_time(before, 'before')}
 
 
 def _entry_rows(query, limit, marker):
@@ -299,7 +268,7 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
         since=since, before=before, task_id=task_id,
         instance_id=instance_id, request_id=request_id,
         project_id=project_id)
-    return entry_views(_entry_rows(query, _limit(limit),
+    return entry_views(_entry_rows(query, query_arguments.page_limit(limit),
                                    _integer('marker', marker)))
 
 
@@ -325,7 +294,8 @@ def entries_between(context, task_id, limit=None, marker=None):
     try:
         task, rows = db_api.task_window(
             task_id, timeutils.utcnow(), project_id=_scope(ctxt),
-            limit=_limit(limit), marker=_integer('marker', marker))
+            limit=query_arguments.page_limit(limit),
+            marker=_integer('marker', marker))
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     if task is None:
@@ -358,7 +328,7 @@ def request_log_lines(context, locale=None, **filters):
     conf = config.get_conf()
     ctxt = policy.request_context(context)
     zone = text.display_zone(conf.fault_persist.log_timezone)
-    limit = _limit(filters.pop('limit', None))
+    limit = query_arguments.page_limit(filters.pop('limit', None))
     marker = _integer('marker', filters.pop('marker', None))
     # Bad filters raise here, not at the first line.
     query = _entry_filters(ctxt, **filters)
