@@ -4,10 +4,6 @@
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q -r requirements.txt
-"$VENV/bin/pip" install -q --no-deps -e .
+export VENV
+bash tools/install-venv.sh requirements.txt
 exec "$VENV/bin/python" examples/notify_and_show.py "$@"

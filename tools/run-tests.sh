@@ -7,14 +7,9 @@ set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt \
-    -r doc/requirements.txt
-"$VENV/bin/pip" install -q --no-deps -e .
+export VENV
+bash tools/install-venv.sh requirements.txt test-requirements.txt \
+    doc/requirements.txt
 
 if [ "$(id -u)" = 0 ]; then
     bash tools/test-setup.sh
