@@ -19,12 +19,12 @@ The public API::
 Everything not listed in ``__all__`` is private.
 """
 
+from fault_persist.capture.direct import save_fault
 from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
-from fault_persist.faults import save_fault
 from fault_persist.opts import set_defaults
 from fault_persist.request_log import entries_between
 from fault_persist.request_log import get_task

@@ -7,8 +7,6 @@ stores and queries.
 """
 
 import datetime
-import sys
-import traceback
 import uuid
 
 from oslo_config import cfg
@@ -22,6 +20,7 @@ from fault_persist import exception
 from fault_persist import policies
 from fault_persist import policy
 from fault_persist import query_arguments
+from fault_persist import recognise
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
@@ -135,64 +134,31 @@ def fault_record(instance_id, message, details=None, created=None,
     return row
 
 
-def _format_exc_info(exc_info):
-    if exc_info is True:
-        exc_info = sys.exc_info()
-    if not exc_info or exc_info[0] is None:
-        return None, None
-    lines = traceback.format_exception(*exc_info)
-    return exc_info, ''.join(lines)
+# Columns a direct-call event carries as they are; the times come from its
+# timestamp.
+_ROW_TIMES = ('created', 'updated', 'deleted', 'deleted_at')
 
 
-def save_fault(context, instance_id, message, details=None, exc_info=None,
-               **fields):
-    """Record a fault that no notification carries (the direct call).
+def event_of_record(record):
+    """A fault row as an event of kind ``fault``, for the spool.
 
-    Example, in a host service's error path::
-
-        try:
-            resize(instance)
-        except Exception as exc:
-            fault_persist.save_fault(context, instance.id, str(exc),
-                                     exc_info=True)
-            raise
-
-    :param context: the request's ``RequestContext`` (or its dict form, or
-        ``None``); its ``project_id``, ``user_id`` and ``request_id`` fill
-        the fields not given.
-    :param instance_id: the instance that suffered the fault.
-    :param message: a one-line message. With ``exc_info`` it may be
-        ``None``: the exception's class and text are used.
-    :param details: free text, e.g. a traceback. Non-text values are
-        coerced (bytes decoded, mappings and lists as JSON).
-    :param exc_info: ``True`` for the exception being handled, or a
-        ``sys.exc_info()`` tuple: its traceback is appended to ``details``
-        and its class name becomes ``code`` unless one is given.
-    :param fields: optional columns: ``project_id``, ``user_id``,
-        ``request_id``, ``message_id`` (makes the call idempotent),
-        ``event_type``, ``publisher_id``, ``host``, ``priority``, ``code``.
-    :returns: the id of the stored fault (of the earlier one when
-        ``message_id`` was stored before).
-    :raises: :class:`~fault_persist.exception.InvalidInstanceId`,
-        :class:`~fault_persist.exception.InvalidMessage`,
-        :class:`~fault_persist.exception.InvalidField` for bad arguments.
+    :param record: a dict made by :func:`fault_record`.
+    :returns: an event dict (see :mod:`fault_persist.extract`) that
+        :func:`record_of_event` turns back into the same row.
     """
-    conf = config.get_conf()
-    ctxt = policy.request_context(context)
-    exc_info, formatted = _format_exc_info(exc_info)
-    if formatted:
-        details = formatted if details is None else '%s\n%s' % (
-            sanitize.to_text(details), formatted)
-        fields.setdefault('code', exc_info[0].__name__)
-        if message is None:
-            message = '%s: %s' % (exc_info[0].__name__, exc_info[1])
-    fields.setdefault('project_id', ctxt.project_id)
-    fields.setdefault('user_id', ctxt.user_id)
-    fields.setdefault('request_id', ctxt.request_id)
-    row = fault_record(instance_id, message, details,
-                       max_details_bytes=conf.fault_persist.details_max_bytes,
-                       **fields)
-    return store_faults([row])[0]
+    event = {name: value for name, value in record.items()
+             if name not in _ROW_TIMES}
+    event.update(kind=recognise.FAULT, timestamp=record['created'])
+    return event
+
+
+def record_of_event(event):
+    """The fault row of an event made by :func:`event_of_record`."""
+    row = {name: value for name, value in event.items()
+           if name not in ('kind', 'timestamp')}
+    row.update(created=event['timestamp'], updated=event['timestamp'],
+               deleted=False, deleted_at=None)
+    return row
 
 
 def store_faults(rows):

@@ -41,6 +41,9 @@ ERROR = 'error'
 START = 'start'
 #: A task completed successfully.
 END = 'end'
+#: A fault recorded by the direct call (never from a notification): a
+#: fault to store, nothing for the request log.
+FAULT = 'fault'
 
 # Suffixes stripped from an event type to name its action.
 _PHASES = ('.start', '.end', '.error')

@@ -30,7 +30,6 @@ retention_opts = [
                     'keeps the request log for ever.'),
 ]
 
-ISO8601_UTC = faults.ISO8601_UTC
 # Page size of request_log_lines when it reads the whole log.
 LINES_PAGE_SIZE = 500
 
@@ -66,7 +65,8 @@ def _status(value):
 
 
 def _iso(value):
-    # The same text as strftime(ISO8601_UTC), at a fraction of the cost.
+    # The same text as strftime(faults.ISO8601_UTC), at a fraction of the
+    # cost.
     if value is None:
         return None
     return value.isoformat(timespec='seconds') + 'Z'

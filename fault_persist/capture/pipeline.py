@@ -112,6 +112,10 @@ class Pipeline:
         """
         rows = []
         for event in events:
+            if event['kind'] == recognise.FAULT:
+                # A direct call's fault, spooled: checked and clean.
+                rows.append(faults.record_of_event(event))
+                continue
             if event['kind'] != recognise.ERROR:
                 continue
             if not event.get('instance_id'):

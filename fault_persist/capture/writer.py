@@ -93,6 +93,15 @@ class BackgroundWriter:
             self._spool_events(events)
         return False
 
+    def spool(self, events):
+        """Write ``events`` to the spool now; the thread replays them.
+
+        For a caller that already knows the database failed.
+        """
+        self._ensure_thread()
+        self._failing()
+        self._spool_events(events)
+
     def _failing(self):
         self._failing_until = time.monotonic() + self._replay_interval
 

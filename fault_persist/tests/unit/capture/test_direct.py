@@ -1,0 +1,157 @@
+import sys
+import time
+import uuid
+
+from oslo_utils import uuidutils
+
+import fault_persist
+from fault_persist.capture import spool as capture_spool
+from fault_persist import exception
+from fault_persist.tests import base
+from fault_persist.tests import fixtures as fp_fixtures
+
+
+class TestSaveFault(base.TestCase):
+
+    def _stored(self, instance_id):
+        return fault_persist.get_fault(base.admin_context(), instance_id)
+
+    def test_returns_id_of_stored_fault(self):
+        fault_id = fault_persist.save_fault(None, 'i-1', 'Boom')
+        listed = fault_persist.list_faults(base.admin_context(),
+                                           instance_id='i-1')
+        self.assertEqual([fault_id], [fault['id'] for fault in listed])
+
+    def test_context_fills_project_user_and_request(self):
+        context = base.user_context('project-x', 'user-x')
+        fault_persist.save_fault(context, 'i-1', 'Boom')
+        fault = fault_persist.list_faults(base.admin_context())[0]
+        self.assertEqual('project-x', fault['project_id'])
+        self.assertEqual(context.request_id, fault['request_id'])
+
+    def test_dict_context_is_accepted(self):
+        fault_persist.save_fault({'project_id': 'p-dict', 'user_id': 'u'},
+                                 'i-1', 'Boom')
+        fault = fault_persist.list_faults(base.admin_context())[0]
+        self.assertEqual('p-dict', fault['project_id'])
+
+    def test_exc_info_true_appends_traceback_and_sets_code(self):
+        try:
+            raise ValueError('flavor too small')
+        except ValueError:
+            fault_persist.save_fault(None, 'i-1', 'Resize failed',
+                                     details='while resizing', exc_info=True)
+        fault = self._stored('i-1')
+        self.assertTrue(fault['details'].startswith('while resizing\n'))
+        self.assertIn('Traceback (most recent call last)', fault['details'])
+        self.assertTrue(fault['details'].rstrip().endswith(
+            'ValueError: flavor too small'))
+        listed = fault_persist.list_faults(base.admin_context())
+        self.assertEqual('ValueError', listed[0]['code'])
+
+    def test_exc_info_tuple_gives_message_when_none(self):
+        try:
+            raise KeyError('volume')
+        except KeyError:
+            exc_info = sys.exc_info()
+        fault_persist.save_fault(None, 'i-1', None, exc_info=exc_info)
+        self.assertEqual("KeyError: 'volume'", self._stored('i-1')['message'])
+
+    def test_none_message_is_a_clear_error(self):
+        error = self.assertRaises(exception.InvalidMessage,
+                                  fault_persist.save_fault, None, 'i-1', None)
+        self.assertIn('missing', str(error))
+
+    def test_blank_message_is_a_clear_error(self):
+        self.assertRaises(exception.InvalidMessage,
+                          fault_persist.save_fault, None, 'i-1', ' \n ')
+
+    def test_bad_instance_ids_are_clear_errors(self):
+        for bad in (None, '', ' ', 'x' * 65, 'a\x00b', 3.5, ['i-1']):
+            self.assertRaises(exception.InvalidInstanceId,
+                              fault_persist.save_fault, None, bad, 'Boom')
+
+    def test_uuid_and_integer_instance_ids_are_coerced(self):
+        instance_uuid = uuidutils.generate_uuid(dashed=True)
+        fault_persist.save_fault(None, uuid.UUID(instance_uuid), 'Boom')
+        fault_persist.save_fault(None, 42, 'Boom')
+        self.assertIsNotNone(self._stored(instance_uuid))
+        self.assertIsNotNone(self._stored('42'))
+
+    def test_non_string_details_are_coerced(self):
+        fault_persist.save_fault(None, 'i-bytes', 'Boom',
+                                 details=b'\xff\xfeok')
+        fault_persist.save_fault(None, 'i-dict', 'Boom',
+                                 details={'password': 'hunter2', 'n': 1})
+        fault_persist.save_fault(None, 'i-lines', 'Boom',
+                                 details=['Traceback:\n', 'Err: x\n'])
+        self.assertIn('ok', self._stored('i-bytes')['details'])
+        self.assertNotIn('hunter2', self._stored('i-dict')['details'])
+        self.assertEqual('Traceback:\nErr: x',
+                         self._stored('i-lines')['details'])
+
+    def test_secrets_are_masked_in_message_and_details(self):
+        fault_persist.save_fault(
+            None, 'i-1', 'Login failed password=hunter2',
+            details='connecting to mysql+pymysql://nova:s3cr3t@db/nova with '
+                    '{"auth_token": "abc123"}')
+        fault = self._stored('i-1')
+        self.assertNotIn('hunter2', fault['message'])
+        self.assertNotIn('s3cr3t', fault['details'])
+        self.assertIn('mysql+pymysql://nova:***@db/nova', fault['details'])
+        self.assertNotIn('abc123', fault['details'])
+
+    def test_unknown_field_is_a_clear_error(self):
+        error = self.assertRaises(exception.InvalidField,
+                                  fault_persist.save_fault, None, 'i-1',
+                                  'Boom', colour='red')
+        self.assertIn('colour', str(error))
+
+    def test_too_long_identifier_field_is_a_clear_error(self):
+        self.assertRaises(exception.InvalidField, fault_persist.save_fault,
+                          None, 'i-1', 'Boom', request_id='r' * 65)
+
+    def test_details_bound_is_configurable(self):
+        self.flags(details_max_bytes=2000)
+        fault_persist.save_fault(None, 'i-1', 'Boom', details='y' * 5000)
+        self.assertLessEqual(len(self._stored('i-1')['details']), 2000)
+
+
+class TestSaveFaultWhenDatabaseFails(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.flags(spool_replay_interval=1.0)
+
+    def spool_files(self):
+        return capture_spool.Spool(self.conf.fault_persist.spool_dir).files()
+
+    def wait_for(self, predicate, timeout=15):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                self.fail('condition not met within %s s' % timeout)
+            time.sleep(0.05)
+
+    def test_fault_is_spooled_then_stored_under_the_returned_id(self):
+        with fp_fixtures.UnreachableDatabase():
+            fault_id = fault_persist.save_fault(
+                base.user_context(), 'i-down', 'Resize failed',
+                details='Traceback: disk', code='DiskFull')
+            self.assertEqual(1, len(self.spool_files()))
+        # The database answers again: the spool is replayed by itself.
+        self.wait_for(lambda: fault_persist.list_faults(
+            base.admin_context(), instance_id='i-down'))
+        listed = fault_persist.list_faults(base.admin_context(),
+                                           instance_id='i-down')
+        self.assertEqual([(fault_id, 'Resize failed', 'DiskFull',
+                           'project-a', 'Traceback: disk')],
+                         [(f['id'], f['message'], f['code'],
+                           f['project_id'], f['details']) for f in listed])
+        self.wait_for(lambda: not self.spool_files())
+
+    def test_bad_arguments_still_raise_when_the_database_fails(self):
+        with fp_fixtures.UnreachableDatabase():
+            self.assertRaises(exception.InvalidMessage,
+                              fault_persist.save_fault, None, 'i-1', None)
+        self.assertEqual([], self.spool_files())
