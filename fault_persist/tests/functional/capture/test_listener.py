@@ -218,6 +218,85 @@ class ListenerBehaviour:
         self._wait_for_rows(len(errors))
         self._assert_stored_once(errors, self._rows())
 
+    def _tasks(self):
+        task = models.Task
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(
+                task.id, task.action, task.status, task.request_id,
+                task.started_at, task.ended_at)).all()
+
+    def _entries(self):
+        entry = models.RequestLogEntry
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(
+                entry.task_id, entry.status, entry.message)).all()
+
+    def test_task_lifecycles_are_tracked(self):
+        queues = self._queues()
+        self._start_listener()
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        trove_ok, trove_failed, trove_late = [
+            'req-' + uuidutils.generate_uuid() for _ in range(3)]
+
+        def trove(phase, request_id):
+            payload = {'instance_id': 'db-' + request_id[-8:],
+                       'tenant_id': 'project-functional',
+                       'request_id': request_id}
+            if phase == 'error':
+                payload.update(message='A guest error occurred',
+                               exception=['RuntimeError: guest\n'])
+            return notifications.Notification(
+                'INFO', 'dbaas.instance_create.' + phase, payload,
+                payload['instance_id'], payload.get('message'))
+
+        nova_error = notifications.nova_errors()[0]
+        nova_start = notifications.Notification(
+            'INFO', 'instance.create.start', nova_error.payload,
+            nova_error.instance_id, None)
+        nova_start.context = nova_error.context  # one request
+
+        # Trove: start then end; start then error; end before start.
+        # Nova: start then error at ERROR priority.
+        self.host.send([trove('start', trove_ok), trove('end', trove_ok),
+                        trove('start', trove_failed),
+                        trove('error', trove_failed),
+                        trove('end', trove_late), nova_start, nova_error])
+        deadline = time.monotonic() + 20
+        while len(self._entries()) < 7:
+            self._assert_listeners_run()
+            self.assertLess(time.monotonic(), deadline,
+                            'request log incomplete: %s' % self._entries())
+            time.sleep(0.1)
+        self.host.send([trove('start', trove_late)])
+        while len(self._entries()) < 8:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+
+        by_request = {task.request_id: task for task in self._tasks()}
+        self.assertEqual(4, len(by_request), by_request)
+        self.assertEqual(1001, by_request[trove_ok].status)
+        self.assertEqual(1002, by_request[trove_failed].status)
+        # The end arrived first: still one task, completed, now with the
+        # start it was missing (the unit tests check the durations of
+        # out-of-order events with the times services give them).
+        late = by_request[trove_late]
+        self.assertEqual(1001, late.status)
+        self.assertIsNotNone(late.started_at)
+        self.assertIsNotNone(late.ended_at)
+        nova = by_request[nova_error.context.request_id]
+        self.assertEqual(('instance.create', 1002),
+                         (nova.action, nova.status))
+        entries = self._entries()
+        self.assertEqual(8, len(entries))
+        self.assertEqual({1000, 1001, 1002},
+                         {entry.status for entry in entries})
+        failure = [entry.message for entry in entries
+                   if entry.task_id == by_request[trove_failed].id
+                   and entry.status == 1002]
+        self.assertEqual(1, len(failure))
+        self.assertIn('Failure on Trove task ID %d'
+                      % by_request[trove_failed].id, failure[0])
+
 
 class TestListenerOnPostgreSQL(ListenerBehaviour, base.BackendTestCase):
     FIXTURE = base.MigratedPostgreSQL
