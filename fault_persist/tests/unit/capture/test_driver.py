@@ -196,3 +196,48 @@ class TestDriverWhenDatabaseFails(DriverTestCase):
         release.set()
         driver.flush(30)
         self.assertEqual(1, len(self.listed()))
+
+
+class TestDriverRequestLog(DriverTestCase):
+    """Task lifecycles through a real Notifier with the driver."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags(track_tasks=True)
+
+    def tasks_of(self, request_id):
+        return fault_persist.list_tasks(base.admin_context(),
+                                        request_id=request_id)
+
+    def test_trove_start_then_end_completes_a_task(self):
+        notifier = self.notifier()
+        context = base.user_context()
+        payload = dict(samples.load(TROVE_ERROR)['payload'],
+                       request_id='req-trove-ok')
+        del payload['message'], payload['exception']
+        notifier.info(context, 'dbaas.instance_create.start', payload)
+        notifier.info(context, 'dbaas.instance_create.end', payload)
+        [task] = self.tasks_of('req-trove-ok')
+        self.assertEqual((1001, False), (task['status'], task['running']))
+        self.assertIsNotNone(task['duration'])
+        self.assertEqual([], self.listed())
+
+    def test_nova_start_then_error_fails_the_task_and_records_the_fault(self):
+        notifier = self.notifier('nova-compute:compute')
+        context = base.user_context()
+        start = samples.load('nova/instance-create-start')
+        error = samples.load(NOVA_ERROR)
+        notifier.info(context, start['event_type'], start['payload'])
+        [task] = self.tasks_of(context.request_id)
+        self.assertEqual((1000, True), (task['status'], task['running']))
+        notifier.error(context, error['event_type'], error['payload'])
+        [task] = self.tasks_of(context.request_id)
+        self.assertEqual(1002, task['status'])
+        lines = list(fault_persist.request_log_lines(
+            base.admin_context(), task_id=task['task_id']))
+        self.assertEqual(2, len(lines))
+        self.assertIn('Failure on Nova task ID %d: instance.create '
+                      '178b0921-8f85-4257-88b6-2e743b5a975c '
+                      "(FlavorDiskTooSmall The created instance's disk would "
+                      'be too small.)' % task['task_id'], lines[0])
+        self.assertEqual(1, len(self.listed()))
