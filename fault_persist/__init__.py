@@ -20,6 +20,7 @@ Everything not listed in ``__all__`` is private.
 """
 
 from fault_persist.capture.direct import save_fault
+from fault_persist.capture.direct import track_task
 from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
@@ -32,7 +33,6 @@ from fault_persist.request_log import list_request_log
 from fault_persist.request_log import list_tasks
 from fault_persist.request_log import purge_request_log
 from fault_persist.request_log import request_log_lines
-from fault_persist.tasks import track_task
 
 __all__ = [
     'init',

@@ -44,6 +44,9 @@ END = 'end'
 #: A fault recorded by the direct call (never from a notification): a
 #: fault to store, nothing for the request log.
 FAULT = 'fault'
+#: A request-log entry of the direct call (``track_task``), spooled while
+#: the database was unavailable.
+TASK_ENTRY = 'task_entry'
 
 # Suffixes stripped from an event type to name its action.
 _PHASES = ('.start', '.end', '.error')

@@ -1,25 +1,34 @@
-"""The direct call: faults that no notification carries.
+"""The direct calls: faults and tasks that no notification carries.
 
-:func:`save_fault` validates and stores a fault at once. When the
-database fails it never raises into the host's error path: the fault goes
-to the spool (fsynced) and a background thread stores it once the
-database answers again, under the id :func:`save_fault` returned.
+:func:`save_fault` validates and stores a fault at once;
+:func:`track_task` writes a piece of work's start and end to the request
+log. When the database fails neither raises into the host: the records go
+to the spool (fsynced) and a background thread stores them once the
+database answers again (a fault under the id :func:`save_fault`
+returned).
 """
 
+import contextlib
 import sys
 import threading
 import traceback
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
 
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
+from fault_persist.db import api as db_api
+from fault_persist import exception
 from fault_persist import faults
 from fault_persist import policy
+from fault_persist import request_log_text as text
 from fault_persist import sanitize
+from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
 
@@ -110,3 +119,142 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
                     {'instance_id': row['instance_id'], 'error': exc})
         _spooling_writer(conf).spool([faults.event_of_record(row)])
         return row['id']
+
+
+class TrackedTask:
+    """The task :func:`track_task` records, as the ``with`` block sees it.
+
+    :ivar task_id: the task's id ("task ID 100"), or ``None`` while the
+        database cannot be reached.
+    """
+
+    def __init__(self, task_id):
+        self.task_id = task_id
+
+
+def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
+                  status, error=None):
+    entry = {
+        'message_id': uuidutils.generate_uuid(),
+        'created': timeutils.utcnow(),
+        'req': text.REQ_TASK,
+        'status': status,
+        'app': app,
+        'user_id': tasks.bounded_text(ctxt.user_id, tasks.ID_MAX_CHARS),
+        'ip': tasks.bounded_text(getattr(ctxt, 'remote_address', None),
+                                 tasks.ID_MAX_CHARS),
+        'msg_code': text.MESSAGE_CODES[status],
+        'detail_code': None,
+        'detail_message': None,
+        'target': target,
+        'event_type': None,
+        'request_id': tasks.bounded_text(ctxt.request_id, tasks.ID_MAX_CHARS),
+        'instance_id': instance_id,
+        'project_id': tasks.bounded_text(ctxt.project_id, tasks.ID_MAX_CHARS),
+        'correlation_id': correlation_id,
+        'action': action,
+    }
+    if error is not None:
+        code = getattr(error, 'code', None)
+        entry['detail_code'] = (
+            tasks.bounded_text(code, text.DETAIL_CODE_MAX_CHARS)
+            if isinstance(code, str) else None) or (
+            type(error).__name__[:text.DETAIL_CODE_MAX_CHARS])
+        entry['detail_message'] = sanitize.clean_message(error) or None
+    return entry
+
+
+def _store_quietly(conf, entries):
+    """Store entries of a direct call; a database failure only spools them.
+
+    The host's work must not fail because its request log cannot be
+    written; the entries are spooled and stored once the database answers.
+
+    :returns: the task id, or ``None`` while the database is unavailable.
+    """
+    try:
+        return tasks.store_entries(entries)[1].get(entries[-1]['message_id'])
+    except db_exc.DBError as exc:
+        LOG.warning('fault_persist could not write the request log of task '
+                    '%(target)s (%(error)s); the entries are spooled and '
+                    'will be stored once the database answers',
+                    {'target': entries[-1]['target'], 'error': exc})
+        _spooling_writer(conf).spool(
+            [tasks.event_of_entry(entry) for entry in entries])
+        return None
+
+
+def _task_key(task_id):
+    if task_id is None:
+        # Each tracked piece of work is a task of its own.
+        return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
+    if isinstance(task_id, bool) or not isinstance(task_id, int):
+        raise exception.InvalidField(field='task_id', value=task_id,
+                                     reason='not an integer')
+    row = db_api.get_task(task_id)
+    if row is None:
+        raise exception.TaskNotFound(task_id=task_id)
+    return row.correlation_id, row.action
+
+
+@contextlib.contextmanager
+def track_task(context, app, target, task_id=None, instance_id=None):
+    """Record a piece of asynchronous work in the request log.
+
+    Writes the start entry on entering the ``with`` block and the success
+    or failure entry on leaving it; a failure is the exception that
+    leaves the block (its ``code`` when it has a text one, else its
+    class, and its message), and the exception is re-raised. Example::
+
+        with fault_persist.track_task(context, 'kimchi',
+                                      '/plugins/kimchi/vms/name/clone') as t:
+            LOG.info('Cloning as task %s', t.task_id)
+            clone(vm)
+
+    A database that cannot be reached never fails the work: the entries
+    are spooled and stored once it answers again.
+
+    :param context: the request's ``RequestContext`` (or its dict form, or
+        ``None``): user, ip, project and request of the entries.
+    :param app: the service, e.g. ``kimchi``.
+    :param target: what the task acts on, e.g. a URI.
+    :param task_id: the id of a task recorded before, which this work
+        continues; a new task by default.
+    :param instance_id: the instance the task acts on, if any.
+    :returns: a context manager yielding a :class:`TrackedTask`.
+    :raises: :class:`~fault_persist.exception.InvalidField` for a blank
+        ``app`` or ``target``; :class:`~fault_persist.exception.
+        TaskNotFound` for an unknown ``task_id``.
+    """
+    conf = config.get_conf()
+    ctxt = policy.request_context(context)
+    app = tasks.bounded_text(app, tasks.APP_MAX_CHARS)
+    if app is None:
+        raise exception.InvalidField(field='app', value=app,
+                                     reason='it is empty')
+    clean_target = tasks.bounded_text(target)
+    if clean_target is None:
+        raise exception.InvalidField(field='target', value=target,
+                                     reason='it is empty')
+    clean_target = sanitize.truncate_message(clean_target,
+                                             text.TARGET_MAX_CHARS)
+    if instance_id is not None:
+        instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
+    correlation_id, action = _task_key(task_id)
+
+    def entry(status, error=None):
+        return _direct_entry(ctxt, app, clean_target, correlation_id, action,
+                             instance_id, status, error)
+
+    start = entry(text.STARTED)
+    tracked = TrackedTask(_store_quietly(conf, [start]))
+    try:
+        yield tracked
+    except BaseException as error:
+        # The start goes again: it is stored once, and a start the
+        # database missed on entry is not lost.
+        tracked.task_id = _store_quietly(
+            conf, [start, entry(text.FAILED, error)]) or tracked.task_id
+        raise
+    tracked.task_id = _store_quietly(
+        conf, [start, entry(text.COMPLETED)]) or tracked.task_id

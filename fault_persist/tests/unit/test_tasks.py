@@ -3,8 +3,6 @@ from unittest import mock
 
 from oslo_db import exception as db_exc
 
-import fault_persist
-from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import request_log_behaviour
@@ -116,69 +114,3 @@ class TestRecordEvents(base.TestCase):
             self.assertRaises(db_exc.DBError, tasks.record_events, events)
         self.assertIs(real, tasks.db_api.add_task_entries)
         self.assertEqual(2, tasks.record_events(events))
-
-
-class TestTrackTask(base.TestCase):
-
-    def test_database_failure_does_not_fail_the_work(self):
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
-                               side_effect=db_exc.DBConnectionError('x')):
-            with fault_persist.track_task(None, 'trove', 'resize') as task:
-                done = True
-        self.assertTrue(done)
-        self.assertIsNone(task.task_id)
-
-    def test_a_start_lost_on_entry_is_stored_on_exit(self):
-        real = tasks.db_api.add_task_entries
-        calls = []
-
-        def first_call_fails(entries, word):
-            calls.append(len(entries))
-            if len(calls) == 1:
-                raise db_exc.DBConnectionError('x')
-            return real(entries, word)
-
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
-                               side_effect=first_call_fails):
-            with fault_persist.track_task(None, 'trove', 'resize') as task:
-                self.assertIsNone(task.task_id)
-        self.assertEqual([1, 2], calls)
-        shown = fault_persist.get_task(base.admin_context(), task.task_id)
-        self.assertEqual(1001, shown['status'])
-        self.assertEqual(2, len(fault_persist.list_request_log(
-            base.admin_context(), task_id=task.task_id)))
-
-    def test_failure_is_reraised_when_the_database_is_down(self):
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
-                               side_effect=db_exc.DBConnectionError('x')):
-            with self.assertRaises(KeyError):
-                with fault_persist.track_task(None, 'trove', 'resize'):
-                    raise KeyError('volume')
-
-    def test_blank_app_or_target_is_a_clear_error(self):
-        for app, target in ((' ', 'resize'), ('trove', ''),
-                            (None, 'resize')):
-            with self.assertRaises(exception.InvalidField):
-                with fault_persist.track_task(None, app, target):
-                    self.fail('the work must not run')
-
-    def test_task_id_must_be_an_integer(self):
-        with self.assertRaises(exception.InvalidField):
-            with fault_persist.track_task(None, 'trove', 'resize',
-                                          task_id='100'):
-                self.fail('the work must not run')
-
-    def test_secrets_in_the_error_are_masked(self):
-        with self.assertRaises(RuntimeError):
-            with fault_persist.track_task(None, 'trove', 'backup') as task:
-                raise RuntimeError('connect mysql://root:hunter2@db failed')
-        failure = fault_persist.list_request_log(
-            base.admin_context(), task_id=task.task_id, status=1002)[0]
-        self.assertNotIn('hunter2', failure['message'])
-        self.assertNotIn('hunter2', failure['detail_message'])
-
-    def test_needs_init(self):
-        fault_persist.config.reset()
-        with self.assertRaises(exception.NotInitialized):
-            with fault_persist.track_task(None, 'trove', 'resize'):
-                self.fail('the work must not run')
