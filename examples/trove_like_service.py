@@ -132,6 +132,9 @@ def run(state_path, out=sys.stdout):
     except ValueError:
         pass
 
+    # The driver stores task starts and ends in the background; a service
+    # flushes when it stops. Here, so that the log below is complete.
+    fault_persist.flush()
     seen = {'user': service.show(user(), 'db-1'),
             'admin': service.show(admin, 'db-1'),
             'resized': service.show(user(), 'db-2'),

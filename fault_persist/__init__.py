@@ -15,12 +15,14 @@ The public API::
         run_the_task()
     fault_persist.list_request_log(ctxt, status=1002, limit=50)
     fault_persist.get_task(ctxt, task_id)           # status, duration
+    fault_persist.flush()                            # when the service stops
 
 Everything not listed in ``__all__`` is private.
 """
 
 from fault_persist.capture.direct import save_fault
 from fault_persist.capture.direct import track_task
+from fault_persist.capture.writer import flush
 from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
@@ -37,6 +39,7 @@ from fault_persist.request_log import request_log_lines
 __all__ = [
     'init',
     'set_defaults',
+    'flush',
     'save_fault',
     'get_fault',
     'list_faults',

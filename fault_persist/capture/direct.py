@@ -13,7 +13,6 @@ import sys
 import threading
 import traceback
 
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -112,7 +111,7 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
         max_details_bytes=conf.fault_persist.details_max_bytes, **fields)
     try:
         return faults.store_faults([row])[0]
-    except db_exc.DBError as exc:
+    except db_api.DATABASE_ERRORS as exc:
         LOG.warning('fault_persist could not store the fault of instance '
                     '%(instance_id)s (%(error)s); it is spooled and will be '
                     'stored once the database answers',
@@ -174,7 +173,7 @@ def _store_quietly(conf, entries):
     """
     try:
         return tasks.store_entries(entries)[1].get(entries[-1]['message_id'])
-    except db_exc.DBError as exc:
+    except db_api.DATABASE_ERRORS as exc:
         LOG.warning('fault_persist could not write the request log of task '
                     '%(target)s (%(error)s); the entries are spooled and '
                     'will be stored once the database answers',

@@ -10,7 +10,10 @@ notification the host sends. Notifications that are neither errors nor
 task starts and ends return after one dict look-up. Recognised ones are
 stored through :class:`~fault_persist.capture.writer.BackgroundWriter`:
 committed within ``[fault_persist] driver_write_timeout`` or spooled.
-Nothing here raises into the host: a failure is logged and counted.
+Errors are committed within ``[fault_persist] driver_write_timeout`` or
+spooled before :meth:`FaultPersistDriver.notify` returns; task starts and
+ends are handed to the writer thread without waiting. Nothing here raises
+into the host: a failure is logged and counted.
 """
 
 from oslo_log import log as logging
@@ -20,6 +23,7 @@ from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
+from fault_persist import recognise
 
 LOG = logging.getLogger(__name__)
 
@@ -68,11 +72,18 @@ class FaultPersistDriver(notifier.Driver):
         :param retry: unused; storing has its own bounded wait.
         """
         try:
-            if self._kind(message['event_type'], priority) is None:
+            kind = self._kind(message['event_type'], priority)
+            if kind is None:
                 return
             event = self._pipeline.event_of(ctxt, message, priority)
-            if event is not None:
+            if event is None:
+                return
+            if kind == recognise.ERROR:
+                # An error is worth a bounded wait: committed or spooled.
                 self._writer.submit([event])
+            else:
+                # Task starts and ends must not slow the host.
+                self._writer.hand_over([event])
         except Exception:  # noqa: never raise into the host
             LOG.exception('fault_persist could not handle notification '
                           '%.200r', message)

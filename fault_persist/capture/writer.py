@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -34,6 +35,22 @@ writer_opts = [
 ]
 
 _BATCH_LIMIT = 500
+# Every writer of this process, for flush().
+_WRITERS = weakref.WeakSet()
+
+
+def flush(timeout=None):
+    """Wait until what this process's captures handed over is settled.
+
+    The notifier driver stores task starts and ends in the background; a
+    host calls this when it stops (or a test before it reads), so that
+    nothing handed over is still in memory: all of it is committed or
+    spooled.
+
+    :param timeout: seconds to wait for each writer; no limit by default.
+    :returns: ``True`` when every writer settled in time.
+    """
+    return all([writer.flush(timeout) for writer in list(_WRITERS)])
 
 
 class _Job:
@@ -69,6 +86,18 @@ class BackgroundWriter:
         # Until this monotonic time the database is taken as failing:
         # events go straight to the spool and the host does not wait.
         self._failing_until = 0.0
+        _WRITERS.add(self)
+
+    def hand_over(self, events):
+        """Queue ``events`` for storing and return at once.
+
+        For what must not slow the host (task starts and ends): the thread
+        commits them, or spools them when the database fails. Only a crash
+        of the process within the few milliseconds before the commit can
+        lose them.
+        """
+        self._ensure_thread()
+        self._queue.put(_Job(events))
 
     def submit(self, events):
         """Store ``events``: committed, or spooled, before returning.
@@ -181,7 +210,12 @@ class BackgroundWriter:
             LOG.info('fault_persist spool replay postponed: %s', exc)
 
     def flush(self, timeout=None):
-        """Wait until every job submitted so far is settled (tests, exit)."""
+        """Wait until every job submitted so far is settled (tests, exit).
+
+        :returns: ``True`` when settled within ``timeout``.
+        """
+        if self._thread is None or self._pid != os.getpid():
+            return True  # nothing handed over in this process
         job = _Job([])
         self._ensure_thread()
         self._queue.put(job)

@@ -17,6 +17,7 @@ from oslo_log import log as logging
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
+from fault_persist.db import api as db_api
 from fault_persist.db import migration
 from fault_persist import exception
 
@@ -89,11 +90,6 @@ def add_command_parsers(subparsers):
     replay.set_defaults(func=do_spool_replay)
 
 
-def _first_line(error):
-    # SQLAlchemy appends a "Background on this error" link line.
-    return str(error).strip().splitlines()[0]
-
-
 command_opt = cfg.SubCommandOpt('command', title='Commands',
                                 handler=add_command_parsers)
 
@@ -121,11 +117,11 @@ def main(argv=None):
         return 1
     except db_exc.DBConnectionError as exc:
         print('fault-persist-manage: cannot reach the database: %s'
-              % _first_line(exc.inner_exception), file=sys.stderr)
+              % db_api.error_reason(exc), file=sys.stderr)
         return 1
-    except db_exc.DBError as exc:
+    except db_api.DATABASE_ERRORS as exc:
         print('fault-persist-manage: database error: %s'
-              % _first_line(exc.inner_exception), file=sys.stderr)
+              % db_api.error_reason(exc), file=sys.stderr)
         return 1
     return 0
 

@@ -52,6 +52,22 @@ database_opts = [
 ]
 
 SQLITE_FILE_NAME = 'fault_persist.sqlite'
+#: What a database failure raises: oslo.db's exceptions, and the
+#: OperationalError oslo.db passes on untranslated (e.g. SQLite's "database
+#: is locked"). Callers that must not fail catch these.
+DATABASE_ERRORS = (db_exc.DBError, sa.exc.OperationalError)
+
+
+def error_reason(exc):
+    """One line saying why the database failed, for an operator.
+
+    :param exc: one of :data:`DATABASE_ERRORS`.
+    """
+    inner = getattr(exc, 'inner_exception', None) or exc
+    # SQLAlchemy appends a "Background on this error" link line.
+    return str(inner).strip().splitlines()[0]
+
+
 #: The transaction context manager of every fault_persist query.
 context_manager = enginefacade.transaction_context()
 
@@ -135,6 +151,23 @@ def _reader():
     return context_manager.reader.using(_Scope())
 
 
+def _sqlite_busy(exc):
+    """Whether SQLite refused a write because another one holds the lock.
+
+    Two SQLite transactions that both read before they write (every insert
+    here first looks for what is stored already) cannot both upgrade to
+    the write lock: one gets "database is locked" at once, whatever the
+    busy timeout. It succeeds when tried again after the other commits.
+    The notifier's writer thread and a direct call may write together.
+    """
+    # oslo.db hands OperationalError on as it is.
+    return (isinstance(exc, sa.exc.OperationalError)
+            and 'database is locked' in str(exc.orig))
+
+
+@oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
+                           inc_retry_interval=True, max_retry_interval=0.5,
+                           exception_checker=_sqlite_busy)
 def add_faults(rows):
     """Insert fault rows, once each, whatever was stored before.
 
@@ -302,7 +335,8 @@ def _write_connection():
 def _settle_again(exc):
     # Another writer stored one of our entries or tasks first, or purged a
     # task we were adding to: a second pass sees what it did.
-    return isinstance(exc, (db_exc.DBDuplicateEntry, db_exc.DBReferenceError))
+    return isinstance(exc, (db_exc.DBDuplicateEntry,
+                            db_exc.DBReferenceError)) or _sqlite_busy(exc)
 
 
 def _summary(entries):

@@ -18,10 +18,10 @@ import sys
 from cliff import app
 from cliff import commandmanager
 from oslo_config import cfg
-from oslo_db import exception as db_exc
 import pbr.version
 
 import fault_persist
+from fault_persist.db import api as db_api
 
 NAMESPACE = 'fault_persist.cli'
 
@@ -64,28 +64,14 @@ class FaultPersistApp(app.App):
         fault_persist.init(conf)
         self.conf = conf
 
-    def clean_up(self, cmd, result, err):
-        if isinstance(err, db_exc.DBError):
-            # cliff printed the error already; say what to check.
-            self.LOG.error('Check [fault_persist] connection in the '
-                           'configuration files and that the database is '
-                           'running.')
-
 
 def database_call(function, *args, **kwargs):
     """Call the API, turning database failures into one clear line."""
     try:
         return function(*args, **kwargs)
-    except db_exc.DBConnectionError as exc:
+    except db_api.DATABASE_ERRORS as exc:
         raise fault_persist.exception.DatabaseUnavailable(
-            reason=_first_line(exc.inner_exception))
-    except db_exc.DBError as exc:
-        raise fault_persist.exception.DatabaseUnavailable(
-            reason=_first_line(exc.inner_exception))
-
-
-def _first_line(error):
-    return str(error).strip().splitlines()[0]
+            reason=db_api.error_reason(exc))
 
 
 def main(argv=None):

@@ -206,6 +206,8 @@ class TestDriverRequestLog(DriverTestCase):
         self.flags(track_tasks=True)
 
     def tasks_of(self, request_id):
+        # Task starts and ends are stored in the background.
+        self.assertTrue(fault_persist.flush(30))
         return fault_persist.list_tasks(base.admin_context(),
                                         request_id=request_id)
 
@@ -221,6 +223,33 @@ class TestDriverRequestLog(DriverTestCase):
         self.assertEqual((1001, False), (task['status'], task['running']))
         self.assertIsNotNone(task['duration'])
         self.assertEqual([], self.listed())
+
+    def test_task_events_do_not_wait_for_the_database(self):
+        notifier = self.notifier()
+        driver = self.driver_of(notifier)
+        release = threading.Event()
+        real_store = driver._pipeline.store
+        self.addCleanup(release.set)
+
+        def blocked_store(events):
+            release.wait(30)
+            real_store(events)
+
+        self.useFixture(fixtures.MockPatchObject(driver._writer, '_store',
+                                                 blocked_store))
+        payload = {'instance_id': 'db-1', 'request_id': 'req-async'}
+        # Both return while the database is still busy with the start.
+        notifier.info(base.user_context(), 'dbaas.instance_create.start',
+                      payload)
+        notifier.info(base.user_context(), 'dbaas.instance_create.end',
+                      payload)
+        self.assertEqual([], self.spool_files())
+        release.set()
+        [task] = self.tasks_of('req-async')
+        self.assertEqual(1001, task['status'])
+
+    def spool_files(self):
+        return capture_spool.Spool(self.conf.fault_persist.spool_dir).files()
 
     def test_nova_start_then_error_fails_the_task_and_records_the_fault(self):
         notifier = self.notifier('nova-compute:compute')
