@@ -1,9 +1,13 @@
+import threading
+
 from oslo_config import cfg
 from oslo_db import options as db_options
 import testtools
 
 from fault_persist.db import api as db_api
+from fault_persist import faults
 from fault_persist import opts
+from fault_persist.tests import base
 
 
 class TestEngineUrl(testtools.TestCase):
@@ -55,3 +59,27 @@ class TestConnectionUrl(testtools.TestCase):
         conf = self._conf(state_path='/srv/fp')
         self.assertEqual('sqlite:////srv/fp/fault_persist.sqlite',
                          db_api.connection_url(conf))
+
+
+class TestConcurrentSQLiteWriters(base.TestCase):
+    """The driver's writer thread and the host may write at once."""
+
+    def test_concurrent_writers_all_succeed(self):
+        failures = []
+
+        def write(prefix):
+            try:
+                for number in range(25):
+                    db_api.add_faults([faults.fault_record(
+                        '%s-%d' % (prefix, number), 'Boom')])
+            except Exception as exc:  # noqa: collected for the assertion
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write, args=('t%d' % n,))
+                   for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual([], failures)
+        self.assertEqual(100, len(db_api.list_faults()))
