@@ -1,5 +1,4 @@
 import sys
-import time
 from unittest import mock
 import uuid
 
@@ -7,7 +6,6 @@ from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
 import fault_persist
-from fault_persist.capture import spool as capture_spool
 from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -126,16 +124,6 @@ class TestSaveFaultWhenDatabaseFails(base.TestCase):
         super().setUp()
         self.flags(spool_replay_interval=1.0)
 
-    def spool_files(self):
-        return capture_spool.Spool(self.conf.fault_persist.spool_dir).files()
-
-    def wait_for(self, predicate, timeout=15):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                self.fail('condition not met within %s s' % timeout)
-            time.sleep(0.05)
-
     def test_fault_is_spooled_then_stored_under_the_returned_id(self):
         with fp_fixtures.UnreachableDatabase():
             fault_id = fault_persist.save_fault(
@@ -178,13 +166,9 @@ class TestTrackTask(base.TestCase):
                                               'resize db-1') as task:
                     raise KeyError('volume')
             self.assertIsNone(task.task_id)
-            spool = capture_spool.Spool(self.conf.fault_persist.spool_dir)
-            self.assertEqual(1, len(spool.files()))
+            self.assertEqual(1, len(self.spool_files()))
         # The database answers again: the spool is replayed by itself.
-        deadline = time.monotonic() + 15
-        while not fault_persist.list_tasks(base.admin_context()):
-            self.assertLess(time.monotonic(), deadline, 'not replayed')
-            time.sleep(0.05)
+        self.wait_for(lambda: fault_persist.list_tasks(base.admin_context()))
         [shown] = fault_persist.list_tasks(base.admin_context())
         self.assertEqual((1002, 'resize db-1'),
                          (shown['status'], shown['target']))

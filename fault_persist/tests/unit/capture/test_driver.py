@@ -1,5 +1,4 @@
 import threading
-import time
 
 import fixtures
 import oslo_messaging
@@ -133,16 +132,6 @@ class TestDriverCapture(DriverTestCase):
 
 class TestDriverWhenDatabaseFails(DriverTestCase):
 
-    def spool_files(self):
-        return capture_spool.Spool(self.conf.fault_persist.spool_dir).files()
-
-    def wait_for(self, predicate, timeout=15):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                self.fail('condition not met within %s s' % timeout)
-            time.sleep(0.05)
-
     def test_database_gone_spools_then_replays_once_back(self):
         notifier = self.notifier()
         instance_ids = [uuidutils.generate_uuid() for _ in range(3)]
@@ -247,9 +236,6 @@ class TestDriverRequestLog(DriverTestCase):
         release.set()
         [task] = self.tasks_of('req-async')
         self.assertEqual(1001, task['status'])
-
-    def spool_files(self):
-        return capture_spool.Spool(self.conf.fault_persist.spool_dir).files()
 
     def test_nova_start_then_error_fails_the_task_and_records_the_fault(self):
         notifier = self.notifier('nova-compute:compute')
