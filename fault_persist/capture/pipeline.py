@@ -9,8 +9,11 @@ or requeue; storing the same events again is harmless).
 import collections
 import threading
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 
+from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import extract
 from fault_persist import faults
@@ -27,7 +30,8 @@ class Counters:
     ``ignored``: notifications not of interest; ``errors``, ``starts``,
     ``ends``: recognised events; ``no_instance``: errors without an
     instance id (not stored as faults); ``malformed``: notifications that
-    could not be read; ``stored``: events stored; ``spooled``: events
+    could not be read; ``stored``: events stored; ``rejected``: events the
+    database refused for their content (logged); ``spooled``: events
     written to the spool; ``replayed``: events stored from the spool;
     ``requeued``: notifications handed back to the bus.
     """
@@ -150,13 +154,57 @@ class Pipeline:
     def store(self, events):
         """Store the faults and the request log of ``events``.
 
+        An event the database refuses for what it holds (not because the
+        database is unavailable) must not hold back the others, nor be
+        handed back for ever: the batch is then stored event by event, and
+        each refused event is counted as ``rejected`` and logged with the
+        reason.
+
         :param events: events from :meth:`event_of`.
-        :raises: oslo.db exceptions when the database fails; calling again
-            with the same events stores nothing twice.
+        :raises: the database's exception when it fails for any other
+            reason (cannot be reached, deadlock, missing table); calling
+            again with the same events stores nothing twice.
         """
         if not events:
             return
+        try:
+            self._store(events)
+            return
+        except db_api.DATABASE_ERRORS as exc:
+            if not _refuses_content(exc):
+                raise
+            refused = exc
+        for event in events if len(events) > 1 else ():
+            try:
+                self._store([event])
+            except db_api.DATABASE_ERRORS as exc:
+                if not _refuses_content(exc):
+                    raise
+                self._reject(event, exc)
+        if len(events) == 1:
+            self._reject(events[0], refused)
+
+    def _store(self, events):
         faults.store_faults(self.fault_rows(events))
         if self.track_tasks:
             tasks.record_events(events)
         self.counters.add('stored', len(events))
+
+    def _reject(self, event, exc):
+        self.counters.add('rejected')
+        LOG.error('The database refused event %(event_type)s '
+                  '(%(message_id)s); it is dropped: %(reason)s',
+                  {'event_type': event.get('event_type'),
+                   'message_id': event.get('message_id'),
+                   'reason': db_api.error_reason(exc)})
+
+
+def _refuses_content(exc):
+    """Whether the database refused what a row holds ("never").
+
+    Anything else (unreachable, deadlock, a missing table before "db
+    sync") says "later": the events are kept, spooled or requeued.
+    """
+    return isinstance(exc, (db_exc.DBDataError, db_exc.DBReferenceError,
+                            db_exc.DBInvalidUnicodeParameter,
+                            sa_exc.DataError))
