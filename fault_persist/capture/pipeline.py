@@ -173,16 +173,16 @@ class Pipeline:
         except db_api.DATABASE_ERRORS as exc:
             if not _refuses_content(exc):
                 raise
-            refused = exc
-        for event in events if len(events) > 1 else ():
+            if len(events) == 1:
+                self._reject(events[0], exc)
+                return
+        for event in events:
             try:
                 self._store([event])
             except db_api.DATABASE_ERRORS as exc:
                 if not _refuses_content(exc):
                     raise
                 self._reject(event, exc)
-        if len(events) == 1:
-            self._reject(events[0], refused)
 
     def _store(self, events):
         faults.store_faults(self.fault_rows(events))
