@@ -10,15 +10,12 @@ returned).
 
 import contextlib
 import sys
-import threading
 import traceback
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
-from fault_persist.capture import pipeline as capture_pipeline
-from fault_persist.capture import spool as capture_spool
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
 from fault_persist.db import api as db_api
@@ -30,25 +27,6 @@ from fault_persist import sanitize
 from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
-
-_LOCK = threading.Lock()
-# The spooling writer of this process, and the configuration it serves.
-_WRITER = (None, None)
-
-
-def _spooling_writer(conf):
-    global _WRITER
-    with _LOCK:
-        writer_conf, writer = _WRITER
-        if writer_conf is not conf:
-            pipeline = capture_pipeline.Pipeline.from_conf(conf)
-            writer = capture_writer.BackgroundWriter(
-                pipeline.store,
-                capture_spool.Spool(conf.fault_persist.spool_dir),
-                pipeline.counters, conf.fault_persist.driver_write_timeout,
-                conf.fault_persist.spool_replay_interval)
-            _WRITER = (conf, writer)
-        return writer
 
 
 def _format_exc_info(exc_info):
@@ -116,7 +94,7 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
                     '%(instance_id)s (%(error)s); it is spooled and will be '
                     'stored once the database answers',
                     {'instance_id': row['instance_id'], 'error': exc})
-        _spooling_writer(conf).spool([faults.event_of_record(row)])
+        capture_writer.shared(conf)[1].spool([faults.event_of_record(row)])
         return row['id']
 
 
@@ -178,7 +156,7 @@ def _store_quietly(conf, entries):
                     '%(target)s (%(error)s); the entries are spooled and '
                     'will be stored once the database answers',
                     {'target': entries[-1]['target'], 'error': exc})
-        _spooling_writer(conf).spool(
+        capture_writer.shared(conf)[1].spool(
             [tasks.event_of_entry(entry) for entry in entries])
         return None
 

@@ -19,8 +19,6 @@ into the host: a failure is logged and counted.
 from oslo_log import log as logging
 from oslo_messaging.notify import notifier
 
-from fault_persist.capture import pipeline as capture_pipeline
-from fault_persist.capture import spool as capture_spool
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
 from fault_persist import recognise
@@ -44,13 +42,7 @@ class FaultPersistDriver(notifier.Driver):
         self._writer = None
         try:
             config.init(conf)
-            self._pipeline = capture_pipeline.Pipeline.from_conf(conf)
-            self._writer = capture_writer.BackgroundWriter(
-                self._pipeline.store,
-                capture_spool.Spool(conf.fault_persist.spool_dir),
-                self._pipeline.counters,
-                conf.fault_persist.driver_write_timeout,
-                conf.fault_persist.spool_replay_interval)
+            self._pipeline, self._writer = capture_writer.shared(conf)
             self._kind = self._pipeline.recogniser.kind
         except Exception:  # noqa: a broken set-up must not break the host
             LOG.exception('fault_persist notifier driver is disabled: it '

@@ -19,6 +19,9 @@ import weakref
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.capture import spool as capture_spool
+
 LOG = logging.getLogger(__name__)
 
 writer_opts = [
@@ -37,6 +40,34 @@ writer_opts = [
 _BATCH_LIMIT = 500
 # Every writer of this process, for flush().
 _WRITERS = weakref.WeakSet()
+_SHARED_LOCK = threading.Lock()
+# The configuration, pipeline and writer shared() made last.
+_SHARED = (None, None, None)
+
+
+def shared(conf):
+    """This process's pipeline and background writer for ``conf``.
+
+    The notifier driver and the direct calls share them: one thread, one
+    spool replayer and one set of counters per process, made on first use.
+
+    :param conf: a ``ConfigOpts`` fault_persist was initialised with.
+    :returns: ``(pipeline, writer)``.
+    :raises: what :meth:`Pipeline.from_conf` raises for a bad
+        configuration (e.g. an unreadable definitions file).
+    """
+    global _SHARED
+    with _SHARED_LOCK:
+        shared_conf, pipeline, writer = _SHARED
+        if shared_conf is not conf:
+            group = conf.fault_persist
+            pipeline = capture_pipeline.Pipeline.from_conf(conf)
+            writer = BackgroundWriter(
+                pipeline.store, capture_spool.Spool(group.spool_dir),
+                pipeline.counters, group.driver_write_timeout,
+                group.spool_replay_interval)
+            _SHARED = (conf, pipeline, writer)
+        return pipeline, writer
 
 
 def flush(timeout=None):
