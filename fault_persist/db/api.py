@@ -18,6 +18,7 @@ from oslo_db.sqlalchemy import utils as db_utils
 import sqlalchemy as sa
 
 from fault_persist.db import models
+from fault_persist import request_log_text as text
 
 database_opts = [
     cfg.StrOpt('connection',
@@ -320,8 +321,7 @@ ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
 TASK_FILTERS = frozenset(('app', 'status', 'instance_id', 'request_id',
                           'project_id', 'user_id', 'action'))
 _TASK_FIELDS = ('request_id', 'instance_id', 'project_id', 'user_id')
-_TERMINAL = (1001, 1002)
-_STARTED = 1000
+_TERMINAL = (text.COMPLETED, text.FAILED)
 
 
 def _read_connection():
@@ -354,7 +354,8 @@ def _summary(entries):
         'app': first['app'],
         'status': max(entry['status'] for entry in entries),
         'started_at': min((entry['created'] for entry in entries
-                           if entry['status'] == _STARTED), default=None),
+                           if entry['status'] == text.STARTED),
+                          default=None),
         'ended_at': max((entry['created'] for entry in entries
                          if entry['status'] in _TERMINAL), default=None),
         'target': max((entry['target'] for entry in entries),
