@@ -75,6 +75,11 @@ class SpoolBusy(FaultPersistError):
                'another process holds them. Run the command again.')
 
 
+class BatchNotStored(FaultPersistError):
+    msg_fmt = ('A batch of notifications was not stored (%(reason)s); it '
+               'goes back to the bus for a later try.')
+
+
 class TaskNotFound(FaultPersistError):
     msg_fmt = ('Task %(task_id)s is not in the request log, or not visible '
                'to this caller. Task ids are the numbers the request log '

@@ -7,6 +7,11 @@ fails, the endpoint asks oslo.messaging to requeue the batch
 (``allow_requeue=True``) after a short pause, so nothing is lost; storing
 is idempotent on ``message_id``, so a redelivered message is stored once.
 Several listeners given the same ``pool`` share one queue.
+
+The listener process reads the bus; its batches are extracted and stored
+by ``store_processes`` storer processes (see
+:mod:`fault_persist.capture.storers`), so that reading and storing do not
+take turns on one interpreter lock.
 """
 
 import time
@@ -15,6 +20,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging
 
+from fault_persist.capture import storers as store_processes
 
 LOG = logging.getLogger(__name__)
 
@@ -47,11 +53,21 @@ listener_opts = [
                  default=1.0, min=0.0,
                  help='Seconds to wait for a batch to fill before storing '
                       'what has arrived.'),
+    cfg.IntOpt('store_processes',
+               default=2, min=0,
+               help='Storer processes each listener process hands its '
+                    'batches to. They extract and store while the listener '
+                    'keeps reading the bus; a batch is acknowledged once a '
+                    'storer has committed it. Two let one storer extract '
+                    'while the other waits for the database. 0 stores in '
+                    'the listener process itself.'),
     cfg.IntOpt('prefetch',
                default=0, min=0,
                help='Messages RabbitMQ hands a listener ahead of its '
-                    'acknowledgements (rabbit_qos_prefetch_count). 0 means '
-                    'twice batch_size, so a backlog never fills memory.'),
+                    'acknowledgements (rabbit_qos_prefetch_count), so a '
+                    'backlog never fills memory. 0 means (store_processes '
+                    '+ 2) * batch_size: a batch for each storer and two '
+                    'more arriving meanwhile.'),
     cfg.FloatOpt('requeue_delay',
                  default=1.0, min=0.0,
                  help='Seconds to pause before handing a batch back to the '
@@ -68,11 +84,14 @@ class NotificationEndpoint:
 
     :param pipeline: a :class:`~fault_persist.capture.pipeline.Pipeline`.
     :param requeue_delay: seconds to pause before requeueing a batch.
+    :param storers: :class:`~fault_persist.capture.storers.Storers` to
+        store through; ``None`` stores in this process.
     """
 
-    def __init__(self, pipeline, requeue_delay=1.0):
+    def __init__(self, pipeline, requeue_delay=1.0, storers=None):
         self.pipeline = pipeline
         self.requeue_delay = requeue_delay
+        self.storers = storers
         for priority in PRIORITIES:
             setattr(self, priority, self._handler(priority.upper()))
 
@@ -92,30 +111,11 @@ class NotificationEndpoint:
         :returns: ``None`` (acknowledge) once stored, or
             ``NotificationResult.REQUEUE`` when the database failed.
         """
-        events = []
-        for message in messages:
-            try:
-                notification = {
-                    'event_type': message.get('event_type'),
-                    'payload': message.get('payload'),
-                    'priority': priority,
-                    'publisher_id': message.get('publisher_id'),
-                    'message_id': message['metadata'].get('message_id'),
-                    'timestamp': message['metadata'].get('timestamp'),
-                }
-                ctxt = message.get('ctxt')
-            except Exception as exc:  # noqa: not the shape we know
-                self.pipeline.counters.add('malformed')
-                LOG.warning('Unreadable message skipped (%s): %.300r',
-                            exc, message)
-                continue
-            event = self.pipeline.event_of(ctxt, notification, priority)
-            if event is not None:
-                events.append(event)
-        if not events:
-            return None
         try:
-            self.pipeline.store(events)
+            if self.storers is None:
+                self.pipeline.store_batch(messages, priority)
+            else:
+                self.storers.store(messages, priority)
         except Exception as exc:  # noqa: the batch goes back to the bus
             self.pipeline.counters.add('requeued', len(messages))
             LOG.warning('Could not store %(count)d notifications, requeued '
@@ -126,27 +126,78 @@ class NotificationEndpoint:
         return None
 
 
+class Listener:
+    """A running listener: the oslo.messaging server and its storers.
+
+    ``start``, ``stop`` and ``wait`` as an oslo.messaging server has them:
+    ``start`` forks the storers first, ``wait`` stops them once the
+    batches in hand are stored.
+
+    :param server: the batch notification listener.
+    :param storers: its :class:`~fault_persist.capture.storers.Storers`,
+        or ``None``.
+    """
+
+    def __init__(self, server, storers=None):
+        self.server = server
+        self.storers = storers
+
+    @property
+    def transport(self):
+        """The oslo.messaging transport listened on."""
+        return self.server.transport
+
+    def start(self):
+        """Start the storers, then consume."""
+        if self.storers is not None:
+            self.storers.start()
+        self.server.start()
+
+    def stop(self):
+        """Stop consuming; the batches in hand are still stored."""
+        self.server.stop()
+
+    def wait(self):
+        """Wait for the batches in hand, then stop the storers."""
+        self.server.wait()
+        if self.storers is not None:
+            self.storers.stop()
+
+
 def build_listener(conf, pipeline):
     """A batch notification listener storing through ``pipeline``.
 
     :param conf: a ``ConfigOpts`` with our listener options registered.
     :param pipeline: a :class:`~fault_persist.capture.pipeline.Pipeline`.
-    :returns: an oslo.messaging server (``start``, ``stop``, ``wait``).
+    :returns: a :class:`Listener` (``start``, ``stop``, ``wait``).
     """
     group = conf[GROUP]
     # With no URL of ours, oslo.messaging falls back to the notification
     # and then the default transport URL.
     transport = oslo_messaging.get_notification_transport(
         conf, url=group.transport_url)
-    prefetch = group.prefetch or 2 * group.batch_size
     try:
-        conf.set_override('rabbit_qos_prefetch_count', prefetch,
+        conf.set_override('rabbit_qos_prefetch_count', prefetch_of(group),
                           group='oslo_messaging_rabbit')
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
         LOG.debug('Transport %s has no prefetch option', transport)
     targets = [oslo_messaging.Target(topic=topic) for topic in group.topics]
-    endpoint = NotificationEndpoint(pipeline, group.requeue_delay)
-    return oslo_messaging.get_batch_notification_listener(
+    storers = None
+    if group.store_processes:
+        storers = store_processes.Storers(pipeline, group.store_processes)
+    endpoint = NotificationEndpoint(pipeline, group.requeue_delay, storers)
+    server = oslo_messaging.get_batch_notification_listener(
         transport, targets, [endpoint], executor='threading',
         allow_requeue=True, pool=group.pool,
         batch_size=group.batch_size, batch_timeout=group.batch_timeout)
+    return Listener(server, storers)
+
+
+def prefetch_of(group):
+    """The prefetch of the ``[fault_persist_listener]`` options ``group``.
+
+    Unset, it is a batch for every storer to work on and two more arriving
+    meanwhile, so the listener is not left idle waiting for its
+    acknowledgements to reach the bus.
+    """
+    return group.prefetch or (group.store_processes + 2) * group.batch_size

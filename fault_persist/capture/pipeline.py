@@ -49,6 +49,18 @@ class Counters:
         with self._lock:
             return dict(self._counts)
 
+    def take(self):
+        """The counts so far, as a plain dict; counting starts again."""
+        with self._lock:
+            counts = dict(self._counts)
+            self._counts.clear()
+            return counts
+
+    def merge(self, counts):
+        """Add the counts of ``counts`` (a dict, as :meth:`take` gives)."""
+        with self._lock:
+            self._counts.update(counts)
+
 
 class Pipeline:
     """Recognise, extract and store notifications.
@@ -101,6 +113,38 @@ class Pipeline:
                            recognise.START: 'starts',
                            recognise.END: 'ends'}[kind])
         return event
+
+    def store_batch(self, messages, priority):
+        """Recognise, extract and store a batch of notifications.
+
+        :param messages: dicts with ``ctxt``, ``publisher_id``,
+            ``event_type``, ``payload`` and ``metadata`` (``message_id``,
+            ``timestamp``), as oslo.messaging's batch dispatcher gives
+            them; one that is not of that shape is counted as
+            ``malformed``, logged and skipped.
+        :param priority: their priority, upper case.
+        :raises: as :meth:`store`; calling again with the same batch
+            stores nothing twice.
+        """
+        events = []
+        for message in messages:
+            try:
+                notification = {
+                    'event_type': message.get('event_type'),
+                    'payload': message.get('payload'),
+                    'priority': priority,
+                    'publisher_id': message.get('publisher_id'),
+                    'message_id': message['metadata'].get('message_id'),
+                    'timestamp': message['metadata'].get('timestamp'),
+                }
+                ctxt = message.get('ctxt')
+            except Exception as exc:  # noqa: not the shape we know
+                self._malformed(message, exc)
+                continue
+            event = self.event_of(ctxt, notification, priority)
+            if event is not None:
+                events.append(event)
+        self.store(events)
 
     def _malformed(self, message, exc):
         self.counters.add('malformed')

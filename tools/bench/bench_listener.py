@@ -56,20 +56,28 @@ class Progress:
     def __init__(self, messages, stored=0):
         self._lock = threading.Lock()
         self._needed = (messages, stored)
-        self._counts = [0, 0]
+        self._messages = 0
+        self._stored = 0
         self.first = None
         self.last = None
         self.done = threading.Event()
 
-    def add(self, messages=0, stored=0):
+    def begin(self):
+        """A batch reached the endpoint."""
         now = time.perf_counter()
         with self._lock:
             if self.first is None:
                 self.first = now
-            self._counts[0] += messages
-            self._counts[1] += stored
-            if (not self.done.is_set() and self._counts[0] >= self._needed[0]
-                    and self._counts[1] >= self._needed[1]):
+
+    def add(self, messages, stored=0):
+        """``messages`` more were handled; ``stored`` events in all."""
+        now = time.perf_counter()
+        with self._lock:
+            self._messages += messages
+            self._stored = max(self._stored, stored)
+            if (not self.done.is_set()
+                    and self._messages >= self._needed[0]
+                    and self._stored >= self._needed[1]):
                 self.last = now
                 self.done.set()
 
@@ -83,23 +91,22 @@ class BareEndpoint:
             setattr(self, priority, self.handle)
 
     def handle(self, messages):
-        self.progress.add(messages=len(messages))
+        self.progress.begin()
+        self.progress.add(len(messages))
 
 
-class TimedPipeline(capture_pipeline.Pipeline):
-    """Our pipeline, telling :class:`Progress` what it handled and stored."""
+class TimedEndpoint(listener.NotificationEndpoint):
+    """Our endpoint, telling :class:`Progress` what it handled and stored."""
 
     progress = None
 
-    def event_of(self, ctxt, message, priority=None):
-        event = super().event_of(ctxt, message, priority)
-        if event is None:
-            self.progress.add(messages=1)
-        return event
-
-    def store(self, events):
-        super().store(events)
-        self.progress.add(messages=len(events), stored=len(events))
+    def handle(self, messages, priority):
+        self.progress.begin()
+        result = super().handle(messages, priority)
+        if result is None:
+            self.progress.add(
+                len(messages), self.pipeline.counters.snapshot()['stored'])
+        return result
 
 
 def build_bare_listener(conf, progress):
@@ -107,8 +114,7 @@ def build_bare_listener(conf, progress):
     group = conf[listener.GROUP]
     transport = oslo_messaging.get_notification_transport(
         conf, url=group.transport_url)
-    conf.set_override('rabbit_qos_prefetch_count',
-                      group.prefetch or 2 * group.batch_size,
+    conf.set_override('rabbit_qos_prefetch_count', listener.prefetch_of(group),
                       group='oslo_messaging_rabbit')
     targets = [oslo_messaging.Target(topic=topic) for topic in group.topics]
     return oslo_messaging.get_batch_notification_listener(
@@ -118,10 +124,15 @@ def build_bare_listener(conf, progress):
 
 
 def build_our_listener(conf, progress):
-    """build_listener with a pipeline that reports its progress."""
-    pipeline = TimedPipeline.from_conf(conf)
-    pipeline.progress = progress
-    return listener.build_listener(conf, pipeline)
+    """build_listener with an endpoint that reports its progress."""
+    TimedEndpoint.progress = progress
+    real, listener.NotificationEndpoint = (listener.NotificationEndpoint,
+                                           TimedEndpoint)
+    try:
+        return listener.build_listener(
+            conf, capture_pipeline.Pipeline.from_conf(conf))
+    finally:
+        listener.NotificationEndpoint = real
 
 
 def _messages(count, error_share):
@@ -281,7 +292,8 @@ def _conf(args, database_url):
                       group=listener.GROUP)
     conf.set_override('topics', [rabbit.unique_name('bench')],
                       group=listener.GROUP)
-    for name in ('batch_size', 'batch_timeout', 'prefetch'):
+    for name in ('batch_size', 'batch_timeout', 'prefetch',
+                 'store_processes'):
         value = getattr(args, name)
         if value is not None:
             conf.set_override(name, value, group=listener.GROUP)
@@ -318,6 +330,7 @@ def main(argv=None):
     parser.add_argument('--batch-size', type=int)
     parser.add_argument('--batch-timeout', type=float)
     parser.add_argument('--prefetch', type=int)
+    parser.add_argument('--store-processes', type=int)
     parser.add_argument('--workers', type=int, default=0,
                         help='also time this many listener processes '
                              'sharing one pool, start to last row')
@@ -341,10 +354,10 @@ def main(argv=None):
         group = conf[listener.GROUP]
         print('fault-persist-listener throughput, %s; %d messages (%d '
               'recognised), batch_size %d, batch_timeout %.1f s, prefetch '
-              '%d; RabbitMQ %s, PostgreSQL database %s'
+              '%d, store_processes %d; RabbitMQ %s, PostgreSQL database %s'
               % (time.strftime('%Y-%m-%d %H:%M:%S'), len(messages),
                  recognised, group.batch_size, group.batch_timeout,
-                 group.prefetch or 2 * group.batch_size,
+                 listener.prefetch_of(group), group.store_processes,
                  rabbit.TRANSPORT_URL, args.database))
 
         bare = _run(conf, 'bare', build_bare_listener, messages, 0)

@@ -101,14 +101,26 @@ class TestBuildListener(base.TestCase):
         super().setUp()
         self.conf.register_opts(listener.listener_opts, group=listener.GROUP)
 
-    def test_prefetch_defaults_to_twice_the_batch(self):
+    def test_prefetch_defaults_to_a_batch_per_storer_and_two_more(self):
         self.fault_persist.config.config(group=listener.GROUP, batch_size=50,
+                                         store_processes=3,
                                          transport_url='rabbit://g:g@h:1/')
         server = listener.build_listener(
             self.conf, capture_pipeline.Pipeline.from_conf(self.conf))
         self.assertEqual(
+            250, self.conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count)
+        self.assertTrue(server.server._allow_requeue)
+        self.assertEqual(3, server.storers.processes)
+
+    def test_no_storers_stores_in_the_listener_process(self):
+        self.fault_persist.config.config(group=listener.GROUP, batch_size=50,
+                                         store_processes=0,
+                                         transport_url='rabbit://g:g@h:1/')
+        server = listener.build_listener(
+            self.conf, capture_pipeline.Pipeline.from_conf(self.conf))
+        self.assertIsNone(server.storers)
+        self.assertEqual(
             100, self.conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count)
-        self.assertTrue(server._allow_requeue)
 
     def test_pool_and_topics_are_used(self):
         self.fault_persist.config.config(group=listener.GROUP,
@@ -116,5 +128,6 @@ class TestBuildListener(base.TestCase):
                                          topics=['a', 'b'], pool='faults')
         server = listener.build_listener(
             self.conf, capture_pipeline.Pipeline.from_conf(self.conf))
-        self.assertEqual(['a', 'b'], [t.topic for t in server.targets])
-        self.assertEqual('faults', server._pool)
+        self.assertEqual(['a', 'b'],
+                         [target.topic for target in server.server.targets])
+        self.assertEqual('faults', server.server._pool)
