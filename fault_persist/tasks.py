@@ -137,7 +137,8 @@ def entry_of(event):
     return entry
 
 
-def _word(row):
+def entry_message(row):
+    """The message of an entry row once its ``task_id`` is known."""
     return text.message(row['status'], row['app'], row['task_id'],
                         row['target'], row['detail_code'],
                         row['detail_message'])
@@ -145,7 +146,7 @@ def _word(row):
 
 def store_entries(entries):
     """Store request-log entries (see ``db_api.add_task_entries``)."""
-    return db_api.add_task_entries(entries, _word)
+    return db_api.add_task_entries(entries, entry_message)
 
 
 def event_of_entry(entry):
@@ -190,6 +191,23 @@ def record_events(events):
     :raises: oslo.db exceptions (``DBError`` and subclasses) when the
         database fails; the caller keeps the events and calls again.
     """
+    entries = entries_of(events)
+    if not entries:
+        return 0
+    stored, _task_ids = store_entries(entries)
+    return stored
+
+
+def entries_of(events):
+    """The request-log entries of ``events``, ready to store.
+
+    Start, end and error events, and spooled entries, each give one
+    entry; other kinds none. An event that cannot be recorded is logged
+    with the reason and skipped.
+
+    :param events: event dicts, as :func:`record_events` takes them.
+    :returns: entries for :func:`store_entries`.
+    """
     entries = []
     for event in events:
         if isinstance(event, dict) and event.get('kind') == (
@@ -207,7 +225,4 @@ def record_events(events):
                         {'message_id': event.get('message_id')
                          if isinstance(event, dict) else None,
                          'reason': exc})
-    if not entries:
-        return 0
-    stored, _task_ids = store_entries(entries)
-    return stored
+    return entries

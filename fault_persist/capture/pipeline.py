@@ -229,9 +229,10 @@ class Pipeline:
                 self._reject(event, exc)
 
     def _store(self, events):
-        faults.store_faults(self.fault_rows(events))
-        if self.track_tasks:
-            tasks.record_events(events)
+        entries = tasks.entries_of(events) if self.track_tasks else []
+        # Faults and their request-log entries commit together.
+        db_api.add_captured(self.fault_rows(events), entries,
+                            tasks.entry_message)
         self.counters.add('stored', len(events))
 
     def _reject(self, event, exc):

@@ -166,6 +166,9 @@ def _sqlite_busy(exc):
             and 'database is locked' in str(exc.orig))
 
 
+_FAULTS = models.InstanceFault.__table__
+
+
 @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
                            inc_retry_interval=True, max_retry_interval=0.5,
                            exception_checker=_sqlite_busy)
@@ -190,19 +193,25 @@ def add_faults(rows):
 
 
 def _add_faults_once(rows):
-    message_ids = list({row['message_id'] for row in rows})
-    with _writer() as session:
-        stored = dict(session.execute(
-            sa.select(models.InstanceFault.message_id,
-                      models.InstanceFault.id)
-            .where(models.InstanceFault.message_id.in_(message_ids))).all())
-        fresh = []
-        for row in rows:
-            if row['message_id'] not in stored:
-                stored[row['message_id']] = row['id']
-                fresh.append(row)
-        if fresh:
-            session.execute(sa.insert(models.InstanceFault.__table__), fresh)
+    with _write_connection() as connection:
+        return _add_faults_on(connection, rows)
+
+
+def _add_faults_on(connection, rows):
+    """Insert the rows not stored yet; the stored id of each row."""
+    if not rows:
+        return []
+    fault = _FAULTS.c
+    stored = dict(connection.execute(
+        sa.select(fault.message_id, fault.id).where(
+            fault.message_id.in_({row['message_id'] for row in rows}))).all())
+    fresh = []
+    for row in rows:
+        if row['message_id'] not in stored:
+            stored[row['message_id']] = row['id']
+            fresh.append(row)
+    if fresh:
+        connection.execute(sa.insert(_FAULTS), fresh)
     return [stored[row['message_id']] for row in rows]
 
 
@@ -439,44 +448,76 @@ def add_task_entries(entries, word):
     :raises: oslo.db exceptions when the database fails; a second call
         with the same entries is then harmless.
     """
+    with _write_connection() as connection:
+        return _add_task_entries_on(connection, entries, word)
+
+
+def _add_task_entries_on(connection, entries, word):
     if not entries:
         return 0, {}
     log = _LOG.c
-    with _write_connection() as connection:
-        known = dict(connection.execute(
-            sa.select(log.message_id, log.task_id).where(
-                log.message_id.in_({entry['message_id']
-                                    for entry in entries}))).all())
-        fresh = {}
-        for entry in entries:
-            if entry['message_id'] not in known:
-                fresh.setdefault(entry['message_id'], entry)
-        if not fresh:
-            return 0, known
-        by_task = {}
-        for entry in fresh.values():
-            by_task.setdefault((entry['correlation_id'], entry['action']),
-                               []).append(entry)
-        task_ids = _task_ids(connection, by_task)
-        for key in sorted(task_ids, key=task_ids.get):
-            connection.execute(_advance(task_ids[key],
-                                        _summary(by_task[key])))
-        missing = sorted(set(by_task) - set(task_ids))
-        if missing:
-            connection.execute(sa.insert(_TASKS), [
-                dict(_summary(by_task[key]), correlation_id=key[0],
-                     action=key[1]) for key in missing])
-            task_ids.update(_task_ids(connection, missing))
-        rows = []
-        for entry in fresh.values():
-            row = {name: entry.get(name) for name in ENTRY_COLUMNS}
-            row['task_id'] = task_ids[(entry['correlation_id'],
-                                       entry['action'])]
-            row['message'] = word(row)
-            rows.append(row)
-            known[row['message_id']] = row['task_id']
-        connection.execute(sa.insert(_LOG), rows)
+    known = dict(connection.execute(
+        sa.select(log.message_id, log.task_id).where(
+            log.message_id.in_({entry['message_id']
+                                for entry in entries}))).all())
+    fresh = {}
+    for entry in entries:
+        if entry['message_id'] not in known:
+            fresh.setdefault(entry['message_id'], entry)
+    if not fresh:
+        return 0, known
+    by_task = {}
+    for entry in fresh.values():
+        by_task.setdefault((entry['correlation_id'], entry['action']),
+                           []).append(entry)
+    task_ids = _task_ids(connection, by_task)
+    for key in sorted(task_ids, key=task_ids.get):
+        connection.execute(_advance(task_ids[key],
+                                    _summary(by_task[key])))
+    missing = sorted(set(by_task) - set(task_ids))
+    if missing:
+        connection.execute(sa.insert(_TASKS), [
+            dict(_summary(by_task[key]), correlation_id=key[0],
+                 action=key[1]) for key in missing])
+        task_ids.update(_task_ids(connection, missing))
+    rows = []
+    for entry in fresh.values():
+        row = {name: entry.get(name) for name in ENTRY_COLUMNS}
+        row['task_id'] = task_ids[(entry['correlation_id'],
+                                   entry['action'])]
+        row['message'] = word(row)
+        rows.append(row)
+        known[row['message_id']] = row['task_id']
+    connection.execute(sa.insert(_LOG), rows)
     return len(rows), known
+
+
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,
+                           inc_retry_interval=True, max_retry_interval=1,
+                           retry_on_deadlock=True,
+                           exception_checker=_settle_again)
+def add_captured(fault_rows, entries, word):
+    """Store what a capture made of a batch, in one transaction.
+
+    The faults and the request-log entries of a batch of notifications
+    commit together: one round trip to commit instead of two, and never a
+    fault without its request-log entry. Idempotent on ``message_id`` as
+    :func:`add_faults` and :func:`add_task_entries` are; after a conflict
+    with another writer the whole transaction is tried again, and sees
+    what that writer stored.
+
+    :param fault_rows: as :func:`add_faults` takes them.
+    :param entries: as :func:`add_task_entries` takes them.
+    :param word: as :func:`add_task_entries` takes it.
+    :returns: ``(fault_ids, entries_stored)``: the stored id of each fault
+        row, and how many entries this call stored.
+    :raises: oslo.db exceptions when the database fails; a second call
+        with the same rows and entries is then harmless.
+    """
+    with _write_connection() as connection:
+        fault_ids = _add_faults_on(connection, fault_rows)
+        stored, _task_ids = _add_task_entries_on(connection, entries, word)
+    return fault_ids, stored
 
 
 def _visible_tasks(query, project_id):

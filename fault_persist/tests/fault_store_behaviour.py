@@ -5,14 +5,19 @@ cases (functional), so the same assertions run against each backend.
 """
 
 import datetime
+from unittest import mock
 
+from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
 import fault_persist
+from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.db import api as db_api
 from fault_persist import exception
+from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import task_events
 
 
 class FaultStoreBehaviour:
@@ -188,6 +193,26 @@ class FaultStoreBehaviour:
         self.assertEqual(first, second)
         self.assertEqual(1, len(fault_persist.list_faults(
             base.admin_context(), instance_id=instance_id)))
+
+    def test_captured_fault_and_entry_commit_together_once(self):
+        event = task_events.trove_event('error', 'req-together')
+        rows = capture_pipeline.Pipeline.from_conf(
+            self.conf).fault_rows([event])
+        entries = tasks.entries_of([event])
+        with mock.patch.object(db_api, '_add_task_entries_on',
+                               side_effect=db_exc.DBDataError(
+                                   ValueError('refused'))):
+            self.assertRaises(db_exc.DBDataError, db_api.add_captured,
+                              rows, entries, tasks.entry_message)
+        self.assertEqual([], fault_persist.list_faults(base.admin_context()))
+        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        self.assertEqual(1, stored)
+        self.assertEqual((ids, 0), db_api.add_captured(
+            rows, entries, tasks.entry_message))
+        self.assertEqual(1, len(fault_persist.list_faults(
+            base.admin_context())))
+        self.assertEqual(1, len(fault_persist.list_tasks(
+            base.admin_context())))
 
     def test_batch_with_stored_and_repeated_message_ids(self):
         rows = [fault_persist.faults.fault_record(
