@@ -111,11 +111,14 @@ class NotificationEndpoint:
         :returns: ``None`` (acknowledge) once stored, or
             ``NotificationResult.REQUEUE`` when the database failed.
         """
+        wanted = self.pipeline.of_interest(messages, priority)
+        if not wanted:
+            return None
         try:
             if self.storers is None:
-                self.pipeline.store_batch(messages, priority)
+                self.pipeline.store_batch(wanted, priority)
             else:
-                self.storers.store(messages, priority)
+                self.storers.store(wanted, priority)
         except Exception as exc:  # noqa: the batch goes back to the bus
             self.pipeline.counters.add('requeued', len(messages))
             LOG.warning('Could not store %(count)d notifications, requeued '

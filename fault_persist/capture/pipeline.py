@@ -114,6 +114,29 @@ class Pipeline:
                            recognise.END: 'ends'}[kind])
         return event
 
+    def of_interest(self, messages, priority):
+        """The messages of a batch that may be stored.
+
+        The others are counted as ``ignored`` here, at the cost of a
+        look-up each, so that a listener hands on only what is worth
+        extracting. A message that is not of the shape oslo.messaging
+        gives is kept: :meth:`store_batch` counts and logs it.
+
+        :param messages: as :meth:`store_batch` takes them.
+        :param priority: their priority, upper case.
+        :returns: a list of the messages kept, in order.
+        """
+        kept = []
+        for message in messages:
+            event_type = (message.get('event_type')
+                          if isinstance(message, dict) else None)
+            if (not isinstance(event_type, str)
+                    or self.recogniser.kind(event_type, priority)):
+                kept.append(message)
+        if len(kept) < len(messages):
+            self.counters.add('ignored', len(messages) - len(kept))
+        return kept
+
     def store_batch(self, messages, priority):
         """Recognise, extract and store a batch of notifications.
 

@@ -1,3 +1,5 @@
+from unittest import mock
+
 import fixtures
 import oslo_messaging
 
@@ -86,6 +88,22 @@ class TestNotificationEndpoint(base.TestCase):
         self.assertEqual(1, len(self.listed()))
         self.assertGreaterEqual(
             self.pipeline.counters.snapshot()['malformed'], 3)
+
+    def test_only_messages_of_interest_are_handed_to_the_storers(self):
+        storers = mock.Mock()
+        endpoint = listener.NotificationEndpoint(self.pipeline,
+                                                 requeue_delay=0,
+                                                 storers=storers)
+        ignored = {'event_type': 'compute.metrics.update', 'payload': {},
+                   'publisher_id': 'x.y', 'ctxt': {},
+                   'metadata': {'message_id': 'm', 'timestamp': None}}
+        error = _incoming('trove/dbaas-instance_create-error', 'm-1')
+        self.assertIsNone(endpoint.info([ignored, error, None]))
+        storers.store.assert_called_once_with([error, None], 'INFO')
+        self.assertEqual(1, self.pipeline.counters.snapshot()['ignored'])
+        storers.reset_mock()
+        self.assertIsNone(endpoint.info([ignored]))
+        storers.store.assert_not_called()
 
     def test_ignored_notifications_are_acknowledged(self):
         message = {'event_type': 'compute.metrics.update', 'payload': {},
