@@ -13,9 +13,11 @@ one is stored once.
 
 Storers are forked when the listener starts, before oslo.messaging starts
 its threads, and inherit its configuration and pipeline. They ignore
-SIGTERM and SIGINT: the listener stops them after it has finished the
-batches in hand. A storer that dies (killed, out of memory) fails the
-batches it held, which are requeued, and the storers are started again.
+SIGINT, which a terminal sends to the whole process group: the listener
+stops them after it has finished the batches in hand. A storer that dies
+(killed, out of memory) fails the batches it held, which are requeued,
+and the storers are started again. A storer whose listener is gone exits
+on its own.
 
 Usage::
 
@@ -28,8 +30,10 @@ Usage::
 from concurrent import futures
 from concurrent.futures import process as futures_process
 import multiprocessing
+import os
 import signal
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -41,13 +45,27 @@ LOG = logging.getLogger(__name__)
 _pipeline = None
 
 
-def _start_storer(pipeline):
+def _start_storer(pipeline, listener_pid):
     global _pipeline
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group: the listener stops its
+    # storers itself once the batches in hand are stored. SIGTERM still
+    # ends a storer (the pool stops a broken one with it).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_listener, args=(listener_pid,),
+                     name='fault_persist-storer-watch', daemon=True).start()
     _pipeline = pipeline
     # Counts from here on are this storer's, handed back with each batch.
     _pipeline.counters.take()
+
+
+def _exit_with_listener(listener_pid, interval=1.0):
+    """End this storer once its listener is gone (killed, out of memory).
+
+    Nothing it held is lost: unacknowledged batches go back to the bus.
+    """
+    while os.getppid() == listener_pid:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def _ready():
@@ -92,7 +110,7 @@ class Storers:
     def _started_executor(self):
         executor = futures.ProcessPoolExecutor(
             self.processes, mp_context=multiprocessing.get_context('fork'),
-            initializer=_start_storer, initargs=(self.pipeline,))
+            initializer=_start_storer, initargs=(self.pipeline, os.getpid()))
         # The first call forks every process, so it happens here, in the
         # caller's thread, and not in a thread of oslo.messaging later.
         for future in [executor.submit(_ready)

@@ -107,6 +107,22 @@ class ListenerProcess(fixtures.Fixture):
             raise AssertionError('fault-persist-listener %d ignored SIGTERM '
                                  'for %.0f s' % (self.process.pid, timeout))
 
+    def children(self):
+        """The ids of the listener's child processes (its storers)."""
+        children = []
+        for entry in os.listdir('/proc'):
+            if not entry.isdigit():
+                continue
+            try:
+                with open('/proc/%s/stat' % entry) as stat:
+                    # pid (comm) state ppid ...; comm may hold spaces.
+                    parent = int(stat.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if parent == self.process.pid:
+                children.append(int(entry))
+        return sorted(children)
+
     def assert_running(self):
         """Fail with the process' output when it has exited."""
         code = self.process.poll()

@@ -7,6 +7,8 @@ in the database oslo.db provisioned for the test. Every wait polls with a
 deadline; every process is stopped when its test ends.
 """
 
+import os
+import signal
 import time
 
 from oslo_utils import uuidutils
@@ -217,6 +219,29 @@ class ListenerBehaviour:
         self._start_listener()
         self._wait_for_rows(len(errors))
         self._assert_stored_once(errors, self._rows())
+
+    def test_a_killed_storer_loses_nothing(self):
+        queues = self._queues()
+        listener = self._start_listener(batch_size=5, store_processes=2)
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        storers = listener.children()
+        self.assertEqual(2, len(storers), 'storer processes')
+        errors = notifications.errors(200)
+        self.host.send(errors[:100])
+
+        # Kill a storer while the backlog is being worked through: the
+        # batches it held go back to the bus, and new storers take over.
+        self._wait_for_rows(1)
+        os.kill(storers[0], signal.SIGKILL)
+        self.host.send(errors[100:])
+        self._wait_for_rows(len(errors))
+        listener.assert_running()
+        self.assertIn('storer process died', listener.log())
+        self.assertNotIn(storers[0], listener.children())
+        self.assertEqual(0, listener.stop())
+
+        self._assert_stored_once(errors, self._rows())
+        self.assertEqual(0, queues.messages())
 
     def _tasks(self):
         task = models.Task

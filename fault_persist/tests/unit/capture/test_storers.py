@@ -1,5 +1,8 @@
 import os
 import signal
+import subprocess
+import sys
+import time
 from unittest import mock
 
 from fault_persist.capture import pipeline as capture_pipeline
@@ -73,10 +76,9 @@ class TestStorers(base.TestCase):
         self.assertEqual(['m-1'], self.stored_message_ids())
         self.assertNotEqual(dead, storers.pids())
 
-    def test_storers_ignore_stop_signals(self):
+    def test_storers_ignore_the_terminal_interrupt(self):
         storers = self.storers()
         pid = storers.pids()[0]
-        os.kill(pid, signal.SIGTERM)
         os.kill(pid, signal.SIGINT)
         storers.store(_batch('m-1'), 'ERROR')
         self.assertEqual([pid], storers.pids())
@@ -91,3 +93,53 @@ class TestStorers(base.TestCase):
                           storers.store, _batch('m-1'), 'ERROR')
         for pid in pids:
             self.assertRaises(ProcessLookupError, os.kill, pid, 0)
+
+    def test_storers_exit_when_their_listener_is_gone(self):
+        listener = subprocess.Popen(
+            [sys.executable, '-c', _LISTENER_KILLED_LATER,
+             self.database.url],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.addCleanup(listener.wait)
+        self.addCleanup(_kill, listener.pid)
+        storer = int(listener.stdout.readline())
+        self.assertTrue(_running(storer))
+        os.kill(listener.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _running(storer):
+            self.assertLess(time.monotonic(), deadline,
+                            'the storer outlived its listener')
+            time.sleep(0.1)
+
+
+# A listener process with one storer; it prints the storer's pid.
+_LISTENER_KILLED_LATER = """
+import sys, time
+from oslo_config import cfg
+from fault_persist.capture import pipeline, storers
+from fault_persist import config, opts
+conf = cfg.ConfigOpts()
+conf([])
+opts.register_opts(conf)
+conf.set_override('connection', sys.argv[1], group='fault_persist')
+config.init(conf)
+running = storers.Storers(pipeline.Pipeline.from_conf(conf), 1)
+running.start()
+print(running.pids()[0], flush=True)
+time.sleep(60)
+"""
+
+
+def _running(pid):
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] not in 'ZX'
+    except OSError:
+        return False
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
