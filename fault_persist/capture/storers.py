@@ -37,6 +37,7 @@ import time
 
 from oslo_log import log as logging
 
+from fault_persist.db import api as db_api
 from fault_persist import exception
 
 LOG = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def _start_storer(pipeline, listener_pid):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_listener, args=(listener_pid,),
                      name='fault_persist-storer-watch', daemon=True).start()
+    db_api.forget_inherited_connections()
     _pipeline = pipeline
     # Counts from here on are this storer's, handed back with each batch.
     _pipeline.counters.take()

@@ -144,6 +144,17 @@ def get_engine():
     return context_manager.writer.get_engine()
 
 
+def forget_inherited_connections():
+    """In a forked process: leave the parent's pooled connections alone.
+
+    A connection is one socket; two processes talking on it corrupt both
+    conversations. ``dispose(close=False)`` empties this process's pool
+    without closing the parent's connections, and it opens its own.
+    """
+    if context_manager.is_started:
+        get_engine().dispose(close=False)
+
+
 def _writer():
     return context_manager.writer.using(_Scope())
 
