@@ -49,9 +49,11 @@ _pipeline = None
 def _start_storer(pipeline, listener_pid):
     global _pipeline
     # Ctrl-C reaches the whole process group: the listener stops its
-    # storers itself once the batches in hand are stored. SIGTERM still
-    # ends a storer (the pool stops a broken one with it).
+    # storers itself once the batches in hand are stored. SIGTERM ends a
+    # storer whatever handler the listener had when it forked: the pool
+    # stops the survivors of a broken pool with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_with_listener, args=(listener_pid,),
                      name='fault_persist-storer-watch', daemon=True).start()
     db_api.forget_inherited_connections()

@@ -84,6 +84,19 @@ class TestStorers(base.TestCase):
         self.assertEqual([pid], storers.pids())
         self.assertEqual(['m-1'], self.stored_message_ids())
 
+    def test_sigterm_ends_a_storer_whatever_the_listener_handles(self):
+        # The listener's own handler, as it is when storers are restarted
+        # after a storer died; a storer must not inherit it.
+        self.addCleanup(signal.signal, signal.SIGTERM,
+                        signal.signal(signal.SIGTERM, lambda *args: None))
+        storers = self.storers()
+        pid = storers.pids()[0]
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while _running(pid):
+            self.assertLess(time.monotonic(), deadline, 'still running')
+            time.sleep(0.05)
+
     def test_stopped_storers_store_nothing(self):
         storers = self.storers()
         pids = storers.pids()
