@@ -127,6 +127,7 @@ class Storers:
         executor = self._executor
         if executor is None:
             return []
+        # The pool names its processes nowhere public.
         return sorted(executor._processes)
 
     def store(self, messages, priority):
