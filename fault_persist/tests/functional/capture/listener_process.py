@@ -18,6 +18,7 @@ import fixtures
 from testtools import content
 
 from fault_persist.tests.functional.capture import rabbit
+from fault_persist.tests import processes
 
 _COUNTERS = re.compile(r'stopped; counters: (\{.*\})')
 
@@ -107,21 +108,13 @@ class ListenerProcess(fixtures.Fixture):
             raise AssertionError('fault-persist-listener %d ignored SIGTERM '
                                  'for %.0f s' % (self.process.pid, timeout))
 
-    def children(self):
-        """The ids of the listener's child processes (its storers)."""
-        children = []
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % entry) as stat:
-                    # pid (comm) state ppid ...; comm may hold spaces.
-                    parent = int(stat.read().rsplit(')', 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # gone meanwhile
-            if parent == self.process.pid:
-                children.append(int(entry))
-        return sorted(children)
+    def children(self, of=None):
+        """The ids of the child processes of ``of``, the listener's default.
+
+        A listener's children are its storers, or, with ``workers``, its
+        workers; a worker's children are its storers.
+        """
+        return processes.children(of or self.process.pid)
 
     def assert_running(self):
         """Fail with the process' output when it has exited."""

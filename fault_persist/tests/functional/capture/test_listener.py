@@ -21,6 +21,7 @@ from fault_persist.tests.functional.capture import notifications
 from fault_persist.tests.functional.capture import rabbit
 from fault_persist.tests.functional.capture import tcp_proxy
 from fault_persist.tests.functional.db import base
+from fault_persist.tests import processes
 
 _DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306}
 
@@ -219,6 +220,27 @@ class ListenerBehaviour:
         self._start_listener()
         self._wait_for_rows(len(errors))
         self._assert_stored_once(errors, self._rows())
+
+    def test_workers_share_the_queue_and_stop_together(self):
+        queues = self._queues()
+        listener = self._start_listener(workers=2, store_processes=1,
+                                        batch_size=5)
+        queues.wait_for_consumers(2, check=self._assert_listeners_run)
+        workers = listener.children()
+        self.assertEqual(2, len(workers), 'worker processes')
+        storers = [storer for worker in workers
+                   for storer in listener.children(of=worker)]
+        self.assertEqual(2, len(storers), 'one storer per worker')
+        errors = notifications.errors(100)
+        self.host.send(errors)
+
+        self._wait_for_rows(len(errors))
+        self.assertEqual(0, listener.stop())
+
+        self._assert_stored_once(errors, self._rows())
+        self.assertEqual(2, listener.log().count('stopped; counters'))
+        self.assertEqual([], [pid for pid in workers + storers
+                              if processes.running(pid)])
 
     def test_a_killed_storer_loses_nothing(self):
         queues = self._queues()

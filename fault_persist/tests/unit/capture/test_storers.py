@@ -11,6 +11,7 @@ from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import processes
 from fault_persist.tests.unit.capture import test_listener
 
 
@@ -93,7 +94,7 @@ class TestStorers(base.TestCase):
         pid = storers.pids()[0]
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        while _running(pid):
+        while processes.running(pid):
             self.assertLess(time.monotonic(), deadline, 'still running')
             time.sleep(0.05)
 
@@ -115,10 +116,10 @@ class TestStorers(base.TestCase):
         self.addCleanup(listener.wait)
         self.addCleanup(_kill, listener.pid)
         storer = int(listener.stdout.readline())
-        self.assertTrue(_running(storer))
+        self.assertTrue(processes.running(storer))
         os.kill(listener.pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _running(storer):
+        while processes.running(storer):
             self.assertLess(time.monotonic(), deadline,
                             'the storer outlived its listener')
             time.sleep(0.1)
@@ -140,15 +141,6 @@ running.start()
 print(running.pids()[0], flush=True)
 time.sleep(60)
 """
-
-
-def _running(pid):
-    """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        with open('/proc/%d/stat' % pid) as stat:
-            return stat.read().rsplit(')', 1)[1].split()[0] not in 'ZX'
-    except OSError:
-        return False
 
 
 def _kill(pid):
