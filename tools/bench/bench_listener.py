@@ -4,7 +4,7 @@
 Usage::
 
     python tools/bench/bench_listener.py [--messages 10000] [--errors 0.9]
-        [--rounds 3] [--store-processes N] [--batch-size N] [--prefetch N]
+        [--rounds 5] [--store-processes N] [--batch-size N] [--prefetch N]
 
 Needs RabbitMQ and PostgreSQL (``tools/test-setup.sh``). The same set of
 notifications (by default 90 % Trove- and Nova-style errors, the rest
@@ -353,7 +353,7 @@ def main(argv=None):
     parser.add_argument('--batch-timeout', type=float)
     parser.add_argument('--prefetch', type=int)
     parser.add_argument('--store-processes', type=int)
-    parser.add_argument('--rounds', type=int, default=3,
+    parser.add_argument('--rounds', type=int, default=5,
                         help='bare and ours in turn, this many times; the '
                              'median ratio is the result')
     parser.add_argument('--workers', type=int, default=0,
