@@ -162,7 +162,7 @@ def record_of_event(event):
 
 
 def store_faults(rows):
-    """Store validated fault rows once each; the seam for every capture.
+    """Store validated fault rows once each (the direct calls' path).
 
     :param rows: dicts made by :func:`fault_record`.
     :returns: the stored id of each row.

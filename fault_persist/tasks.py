@@ -1,11 +1,14 @@
 """Tasks of the request log: record their start, success and failure.
 
 Two ways in. Captured notifications arrive as events (see
-:mod:`fault_persist.extract`) through :func:`record_events`, the seam
-every capture calls: ``<prefix>.<action>.start`` opens a task, ``.end``
+:mod:`fault_persist.extract`); :func:`entries_of` turns them into entries,
+which the captures commit together with their faults
+(:func:`fault_persist.db.api.add_captured`), and :func:`record_events`
+stores on its own: ``<prefix>.<action>.start`` opens a task, ``.end``
 completes it, ``.error`` (or an error-priority notification) fails it,
 each correlated by its request id and action. Work that sends no
-notifications is wrapped in :func:`track_task`. Reading the log is
+notifications is wrapped in
+:func:`fault_persist.capture.direct.track_task`. Reading the log is
 :mod:`fault_persist.request_log`'s job.
 """
 
@@ -169,15 +172,16 @@ def _entry_of_spooled(event):
 
 
 def record_events(events):
-    """Record the request-log entries of captured events; the capture seam.
+    """Record the request-log entries of captured events.
 
-    Every capture (the notifier driver, the listener, the spool replay)
-    calls it with the events of a batch, of any kind. Start, end and error
-    events each become one entry, and open, complete or fail their task:
-    events are correlated by ``request_id`` and ``action``, in any order
-    of arrival, so an end or error seen before its start still gives one
-    task with the right status, start, end and duration. Other kinds are
-    ignored. Error events are faults too; storing the fault is the
+    The request-log half of what the captures store: they commit these
+    entries together with the batch's faults (see :func:`entries_of`);
+    this stores them on their own. Events may be of any kind. Start, end
+    and error events each become one entry, and open, complete or fail
+    their task: events are correlated by ``request_id`` and ``action``, in
+    any order of arrival, so an end or error seen before its start still
+    gives one task with the right status, start, end and duration. Other
+    kinds are ignored. Error events are faults too; storing the fault is the
     caller's part.
 
     Idempotent on ``message_id``: calling again with the same events (a

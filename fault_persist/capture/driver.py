@@ -9,8 +9,7 @@ oslo.messaging then calls :meth:`FaultPersistDriver.notify` for every
 notification the host sends. Notifications that are neither errors nor
 task starts and ends return after one dict look-up. Recognised ones are
 stored through :class:`~fault_persist.capture.writer.BackgroundWriter`:
-committed within ``[fault_persist] driver_write_timeout`` or spooled.
-Errors are committed within ``[fault_persist] driver_write_timeout`` or
+errors are committed within ``[fault_persist] driver_write_timeout`` or
 spooled before :meth:`FaultPersistDriver.notify` returns; task starts and
 ends are handed to the writer thread without waiting. Nothing here raises
 into the host: a failure is logged and counted.
