@@ -30,3 +30,18 @@ def variant(name, **changes):
     message = copy.deepcopy(load(name))
     message.update(changes)
     return message
+
+
+def incoming(name, message_id):
+    """A sample as oslo.messaging's batch dispatcher hands it to a listener.
+
+    :param name: as :func:`load` takes it.
+    :param message_id: the message's id.
+    """
+    sample = load(name)
+    return {'ctxt': {'request_id': 'req-ctx'},
+            'publisher_id': sample['publisher_id'],
+            'event_type': sample['event_type'],
+            'payload': sample['payload'],
+            'metadata': {'message_id': message_id,
+                         'timestamp': '2026-11-22 10:00:00.000000'}}

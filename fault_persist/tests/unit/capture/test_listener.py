@@ -11,17 +11,6 @@ from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import samples
 
 
-def _incoming(name, message_id):
-    """A sample as oslo.messaging's batch dispatcher hands it over."""
-    sample = samples.load(name)
-    return {'ctxt': {'request_id': 'req-ctx'},
-            'publisher_id': sample['publisher_id'],
-            'event_type': sample['event_type'],
-            'payload': sample['payload'],
-            'metadata': {'message_id': message_id,
-                         'timestamp': '2026-11-22 10:00:00.000000'}}
-
-
 class TestNotificationEndpoint(base.TestCase):
 
     def setUp(self):
@@ -42,11 +31,11 @@ class TestNotificationEndpoint(base.TestCase):
 
     def test_batch_is_stored_and_acknowledged(self):
         result = self.endpoint.info([
-            _incoming('trove/dbaas-instance_create-error', 'm-1')])
+            samples.incoming('trove/dbaas-instance_create-error', 'm-1')])
         self.assertIsNone(result)
         result = self.endpoint.error([
-            _incoming('nova/instance-create-error', 'm-2'),
-            _incoming('nova/instance-reboot-error', 'm-3')])
+            samples.incoming('nova/instance-create-error', 'm-2'),
+            samples.incoming('nova/instance-reboot-error', 'm-3')])
         self.assertIsNone(result)
         listed = self.listed()
         self.assertEqual(3, len(listed))
@@ -54,14 +43,14 @@ class TestNotificationEndpoint(base.TestCase):
                          {fault['created'] for fault in listed})
 
     def test_redelivered_batch_is_stored_once(self):
-        batch = [_incoming('nova/instance-create-error', 'm-1'),
-                 _incoming('nova/instance-reboot-error', 'm-2')]
+        batch = [samples.incoming('nova/instance-create-error', 'm-1'),
+                 samples.incoming('nova/instance-reboot-error', 'm-2')]
         self.endpoint.error(batch)
         self.endpoint.error(batch)
         self.assertEqual(2, len(self.listed()))
 
     def test_database_failure_requeues_the_batch(self):
-        batch = [_incoming('nova/instance-create-error', 'm-1')]
+        batch = [samples.incoming('nova/instance-create-error', 'm-1')]
         with fp_fixtures.UnreachableDatabase():
             result = self.endpoint.error(batch)
         self.assertEqual(oslo_messaging.NotificationResult.REQUEUE, result)
@@ -76,11 +65,12 @@ class TestNotificationEndpoint(base.TestCase):
         endpoint = listener.NotificationEndpoint(self.pipeline,
                                                  requeue_delay=2.5)
         with fp_fixtures.UnreachableDatabase():
-            endpoint.error([_incoming('nova/instance-create-error', 'm-1')])
+            endpoint.error(
+                [samples.incoming('nova/instance-create-error', 'm-1')])
         self.assertEqual([2.5], sleeps)
 
     def test_malformed_messages_are_skipped_and_the_rest_stored(self):
-        good = _incoming('nova/instance-create-error', 'm-1')
+        good = samples.incoming('nova/instance-create-error', 'm-1')
         batch = [None, {'no': 'metadata'}, 'text',
                  {'event_type': 'x.error', 'metadata': {},
                   'payload': b'\xff'}, good]
@@ -97,7 +87,7 @@ class TestNotificationEndpoint(base.TestCase):
         ignored = {'event_type': 'compute.metrics.update', 'payload': {},
                    'publisher_id': 'x.y', 'ctxt': {},
                    'metadata': {'message_id': 'm', 'timestamp': None}}
-        error = _incoming('trove/dbaas-instance_create-error', 'm-1')
+        error = samples.incoming('trove/dbaas-instance_create-error', 'm-1')
         self.assertIsNone(endpoint.info([ignored, error, None]))
         storers.store.assert_called_once_with([error, None], 'INFO')
         self.assertEqual(1, self.pipeline.counters.snapshot()['ignored'])

@@ -12,11 +12,11 @@ from fault_persist import exception
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import processes
-from fault_persist.tests.unit.capture import test_listener
+from fault_persist.tests import samples
 
 
 def _batch(*message_ids):
-    return [test_listener._incoming('nova/instance-create-error', message_id)
+    return [samples.incoming('nova/instance-create-error', message_id)
             for message_id in message_ids]
 
 
