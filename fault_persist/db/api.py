@@ -18,7 +18,7 @@ from oslo_db.sqlalchemy import utils as db_utils
 import sqlalchemy as sa
 
 from fault_persist.db import models
-from fault_persist import request_log_text as text
+from fault_persist.db import task_upsert
 
 database_opts = [
     cfg.StrOpt('connection',
@@ -340,8 +340,6 @@ ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
 #: The columns a task may be filtered on by equality.
 TASK_FILTERS = frozenset(('app', 'status', 'instance_id', 'request_id',
                           'project_id', 'user_id', 'action'))
-_TASK_FIELDS = ('request_id', 'instance_id', 'project_id', 'user_id')
-_TERMINAL = (text.COMPLETED, text.FAILED)
 
 
 def _read_connection():
@@ -359,84 +357,6 @@ def _settle_again(exc):
                             db_exc.DBReferenceError)) or _sqlite_busy(exc)
 
 
-def _summary(entries):
-    """What a batch of entries of one task says about the task.
-
-    The same rules as :func:`_advance`, so a task reads the same whatever
-    the order in which its entries arrive: the highest status wins (failed
-    over completed over started), the task spans from its earliest start
-    to its latest end (one request may report an action on several
-    resources), the first known request, instance, project and user are
-    kept, and the longest target (the most specific) wins.
-    """
-    first = entries[0]
-    summary = {
-        'app': first['app'],
-        'status': max(entry['status'] for entry in entries),
-        'started_at': min((entry['created'] for entry in entries
-                           if entry['status'] == text.STARTED),
-                          default=None),
-        'ended_at': max((entry['created'] for entry in entries
-                         if entry['status'] in _TERMINAL), default=None),
-        'target': max((entry['target'] for entry in entries),
-                      key=lambda target: (len(target), target)),
-    }
-    for name in _TASK_FIELDS:
-        summary[name] = next((entry[name] for entry in entries
-                              if entry.get(name)), None)
-    return summary
-
-
-def _earlier(column, value):
-    value = sa.literal(value, models.Timestamp)
-    return sa.case((sa.or_(column.is_(None), column > value), value),
-                   else_=column)
-
-
-def _later(column, value):
-    value = sa.literal(value, models.Timestamp)
-    return sa.case((sa.or_(column.is_(None), column < value), value),
-                   else_=column)
-
-
-def _advance(task_id, summary):
-    """The UPDATE that folds ``summary`` into a stored task.
-
-    Each column only moves forward (see :func:`_summary`) and is computed
-    from the row as the database holds it when the row is locked, so
-    concurrent writers of one task need no lock of their own.
-    """
-    task = _TASKS.c
-    values = {'status': sa.case((task.status < summary['status'],
-                                 summary['status']), else_=task.status)}
-    if summary['started_at'] is not None:
-        values['started_at'] = _earlier(task.started_at,
-                                        summary['started_at'])
-    if summary['ended_at'] is not None:
-        values['ended_at'] = _later(task.ended_at, summary['ended_at'])
-    for name in _TASK_FIELDS:
-        if summary[name] is not None:
-            values[name] = sa.func.coalesce(task[name], summary[name])
-    target = sa.literal(summary['target'], sa.String)
-    longer = sa.or_(
-        sa.func.length(task.target) < sa.func.length(target),
-        sa.and_(sa.func.length(task.target) == sa.func.length(target),
-                task.target < target))
-    values['target'] = sa.case((longer, target), else_=task.target)
-    return sa.update(_TASKS).where(task.id == task_id).values(values)
-
-
-def _task_ids(connection, keys):
-    """``{(correlation_id, action): id}`` of the stored tasks of ``keys``."""
-    task = _TASKS.c
-    rows = connection.execute(
-        sa.select(task.correlation_id, task.action, task.id).where(
-            task.correlation_id.in_({key[0] for key in keys})))
-    wanted = set(keys)
-    return {(row[0], row[1]): row[2] for row in rows
-            if (row[0], row[1]) in wanted}
-
-
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,
                            inc_retry_interval=True, max_retry_interval=1,
                            retry_on_deadlock=True,
@@ -447,8 +367,9 @@ def add_task_entries(entries, word):
     Idempotent on ``message_id``: an entry already stored is neither
     stored again nor counted again in its task. Entries of one task are
     found by ``(correlation_id, action)``; the first entry of a task
-    creates it, and every entry advances it (see :func:`_summary`), in
-    the same transaction as the entry itself.
+    creates it, and every entry advances it (see
+    :mod:`~fault_persist.db.task_upsert`), in the same transaction as the
+    entry itself.
 
     :param entries: dicts with the keys :data:`ENTRY_COLUMNS` and the
         task's key, ``correlation_id`` and ``action``.
@@ -481,16 +402,7 @@ def _add_task_entries_on(connection, entries, word):
     for entry in fresh.values():
         by_task.setdefault((entry['correlation_id'], entry['action']),
                            []).append(entry)
-    task_ids = _task_ids(connection, by_task)
-    for key in sorted(task_ids, key=task_ids.get):
-        connection.execute(_advance(task_ids[key],
-                                    _summary(by_task[key])))
-    missing = sorted(set(by_task) - set(task_ids))
-    if missing:
-        connection.execute(sa.insert(_TASKS), [
-            dict(_summary(by_task[key]), correlation_id=key[0],
-                 action=key[1]) for key in missing])
-        task_ids.update(_task_ids(connection, missing))
+    task_ids = task_upsert.fold_entries(connection, by_task)
     rows = []
     for entry in fresh.values():
         row = {name: entry.get(name) for name in ENTRY_COLUMNS}

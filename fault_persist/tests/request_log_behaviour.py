@@ -8,8 +8,10 @@ import datetime
 import threading
 
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 import fault_persist
+from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -141,6 +143,40 @@ class RequestLogBehaviour:
         self.assertTrue(all(isinstance(i, int) and i > 0 for i in ids))
         self.assertEqual(sorted(ids), ids)
         self.assertEqual(len(ids), len(set(ids)))
+
+    def test_advancing_stored_tasks_takes_no_new_task_ids(self):
+        first, second = _request_id(), _request_id()
+        tasks.record_events([ev.trove_event('start', first, ev.seconds(0))])
+        for phase in ('end', 'error'):
+            tasks.record_events([ev.trove_event(phase, first,
+                                                ev.seconds(5))])
+        tasks.record_events([ev.trove_event('start', second)])
+        self.assertEqual(self._task_of(first)['task_id'] + 1,
+                         self._task_of(second)['task_id'])
+
+    def test_one_write_folds_a_batch_into_all_its_stored_tasks(self):
+        request_ids = [_request_id() for _ in range(30)]
+        tasks.record_events([ev.trove_event('start', request_id,
+                                            ev.seconds(0))
+                             for request_id in request_ids])
+        writes = []
+
+        def count(conn, cursor, statement, *args):
+            if (statement.lstrip().upper().startswith(('INSERT', 'UPDATE'))
+                    and 'request_log_tasks' in statement):
+                writes.append(statement)
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', count)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        count)
+        self.assertEqual(30, tasks.record_events([
+            ev.trove_event('end', request_id, ev.seconds(7))
+            for request_id in request_ids]))
+        self.assertEqual(1, len(writes), writes)
+        for request_id in request_ids:
+            task = self._task_of(request_id)
+            self.assertEqual(COMPLETED, task['status'])
+            self.assertEqual(7.0, task['duration'])
 
     # Out of order, redelivered -------------------------------------------
 

@@ -141,14 +141,23 @@ def build_our_listener(conf, progress):
         listener.NotificationEndpoint = real
 
 
-def _messages(count, error_share):
-    """The message dicts of the run: errors, then ignored ones, mixed."""
+def _messages(count, error_share, task_share=0.0):
+    """The message dicts of the run: errors, task events and ignored ones.
+
+    Task events come in pairs, the start and the end of one task, Trove
+    and Nova ones in turn; the shuffle puts most ends in a later batch
+    than their start, as a service's traffic does.
+    """
     errors = notifications.errors(int(count * error_share))
+    task_events = []
+    while len(task_events) < int(count * task_share) - 1:
+        task_events.extend(notifications.task_pair(len(task_events) % 4 == 0))
     others = []
-    while len(errors) + len(others) < count:
+    while len(errors) + len(task_events) + len(others) < count:
         others.extend(n for n in notifications.noise()
                       if n.event_type != 'instance.create.start')
-    chosen = errors + others[:count - len(errors)]
+    chosen = (errors + task_events
+              + others[:count - len(errors) - len(task_events)])
     # Spread the ignored ones through the errors.
     chosen.sort(key=lambda n: uuidutils.generate_uuid())
     return [(n.context.to_dict(),
@@ -290,12 +299,19 @@ def _count_faults(engine):
             'SELECT count(*) FROM instance_faults')).scalar()
 
 
-def _stored_faults(engine):
-    """``(rows, distinct message ids)`` of ``instance_faults``."""
+def _stored(engine):
+    """What the tables hold: rows and distinct message ids, tasks."""
     with engine.connect() as connection:
-        return tuple(connection.execute(sa.text(
-            'SELECT count(*), count(DISTINCT message_id) '
-            'FROM instance_faults')).one())
+        counts = {}
+        for table in ('instance_faults', 'request_log'):
+            rows, distinct = connection.execute(sa.text(
+                'SELECT count(*), count(DISTINCT message_id) FROM %s'
+                % table)).one()
+            counts[table] = rows
+            counts[table + ' message ids'] = distinct
+        counts['request_log_tasks'] = connection.execute(sa.text(
+            'SELECT count(*) FROM request_log_tasks')).scalar()
+        return counts
 
 
 def _empty(engine):
@@ -344,6 +360,9 @@ def main(argv=None):
     parser.add_argument('--messages', type=int, default=5000)
     parser.add_argument('--errors', type=float, default=0.9,
                         help='share of error notifications')
+    parser.add_argument('--tasks', type=float, default=0.0,
+                        help='share of task start and end notifications '
+                             '(pairs of one task each)')
     parser.add_argument('--admin-url',
                         default='postgresql+psycopg2://root@127.0.0.1/'
                                 'postgres',
@@ -370,7 +389,7 @@ def main(argv=None):
         config.init(conf)
         engine = sa.create_engine(database_url)
         migration.upgrade(engine=engine)
-        messages = _messages(args.messages, args.errors)
+        messages = _messages(args.messages, args.errors, args.tasks)
         recogniser = capture_pipeline.Pipeline.from_conf(conf).recogniser
         recognised = sum(
             1 for _, message, priority in messages
@@ -387,6 +406,15 @@ def main(argv=None):
 
         errors = sum(1 for _, message, _ in messages
                      if message['event_type'].endswith('.error'))
+        task_events = sum(1 for _, message, _ in messages
+                          if message['event_type'].endswith(('.start',
+                                                             '.end')))
+        # Each error is a task of its own; each start and end pair one.
+        expected = {'instance_faults': errors,
+                    'instance_faults message ids': errors,
+                    'request_log': errors + task_events,
+                    'request_log message ids': errors + task_events,
+                    'request_log_tasks': errors + task_events // 2}
         print('  %-6s %12s %12s %8s %14s %14s'
               % ('round', 'bare msgs/s', 'ours msgs/s', 'ratio',
                  'bare CPU us', 'ours CPU us'))
@@ -399,17 +427,16 @@ def main(argv=None):
             ours = _run(conf, 'ours', build_our_listener, messages,
                         recognised)
             ratios.append(ours['rate'] / bare['rate'])
-            stored = _stored_faults(engine)
+            stored = _stored(engine)
             print('  %-6d %12.0f %12.0f %7.1f%% %14.0f %14s'
                   % (number, bare['rate'], ours['rate'], ratios[-1] * 100,
                      bare['cpu'] / len(messages) * 1e6,
                      '%.0f + %.0f' % (
                          ours['cpu'] / len(messages) * 1e6,
                          ours['children_cpu'] / len(messages) * 1e6)))
-            if stored != (errors, errors):
+            if stored != expected:
                 wrong += 1
-                print('  WRONG: %d fault rows, %d distinct message ids, for '
-                      '%d error notifications' % (stored + (errors,)))
+                print('  WRONG: stored %s, expected %s' % (stored, expected))
         ratio = statistics.median(ratios)
         print('  (CPU: microseconds per message of the listener process, '
               'and of its storer processes)')
@@ -417,8 +444,9 @@ def main(argv=None):
               % (ratio * 100, TARGET_RATIO * 100,
                  'met' if ratio >= TARGET_RATIO else 'MISSED'))
         print('  every round stored each of the %d error notifications '
-              'exactly once' % errors if not wrong else
-              '  WRONG in %d rounds' % wrong)
+              'and %d task events exactly once, in %d tasks'
+              % (errors, task_events, expected['request_log_tasks'])
+              if not wrong else '  WRONG in %d rounds' % wrong)
         if args.workers > 1:
             _empty(engine)
             workers = _run_workers(conf, messages, args.workers, engine,

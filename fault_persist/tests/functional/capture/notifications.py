@@ -103,6 +103,36 @@ def errors(count):
     return result[:count]
 
 
+def task_pair(trove=True):
+    """The start and the end notification of one task, a fresh instance.
+
+    :param trove: a Trove ``dbaas.instance_create`` task (request id in
+        the payload) or a Nova ``instance.create`` one (request id in the
+        context), both at INFO priority as the services send them.
+    """
+    if trove:
+        sample = _load('trove')[0]
+        payload = copy.deepcopy(sample['payload'])
+        for key in ('exception', 'message'):
+            payload.pop(key, None)
+        payload['instance_id'] = uuidutils.generate_uuid()
+        payload['request_id'] = 'req-' + uuidutils.generate_uuid()
+        instance_id, base = payload['instance_id'], 'dbaas.instance_create'
+    else:
+        sample = next(sample for sample in _load('nova')
+                      if sample['event_type'] == 'instance.create.start')
+        payload = copy.deepcopy(sample['payload'])
+        instance_id = uuidutils.generate_uuid()
+        payload['nova_object.data']['uuid'] = instance_id
+        base = 'instance.create'
+    start, end = (Notification('INFO', base + phase, payload, instance_id,
+                               None)
+                  for phase in ('.start', '.end'))
+    end.context = start.context
+    end.request_id = start.request_id
+    return [start, end]
+
+
 def noise():
     """Notifications that are not errors: none of them is a fault."""
     result = []
