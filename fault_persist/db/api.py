@@ -178,6 +178,11 @@ def _sqlite_busy(exc):
 
 
 _FAULTS = models.InstanceFault.__table__
+# Built once: a capture runs these for every batch, and SQLAlchemy then
+# finds them in its compiled cache without working out their cache keys.
+_INSERT_FAULTS = sa.insert(_FAULTS)
+_STORED_FAULT_IDS = sa.select(_FAULTS.c.message_id, _FAULTS.c.id).where(
+    _FAULTS.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
 
 
 @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
@@ -212,17 +217,15 @@ def _add_faults_on(connection, rows):
     """Insert the rows not stored yet; the stored id of each row."""
     if not rows:
         return []
-    fault = _FAULTS.c
-    stored = dict(connection.execute(
-        sa.select(fault.message_id, fault.id).where(
-            fault.message_id.in_({row['message_id'] for row in rows}))).all())
+    stored = dict(connection.execute(_STORED_FAULT_IDS, {
+        'message_ids': list({row['message_id'] for row in rows})}).all())
     fresh = []
     for row in rows:
         if row['message_id'] not in stored:
             stored[row['message_id']] = row['id']
             fresh.append(row)
     if fresh:
-        connection.execute(sa.insert(_FAULTS), fresh)
+        connection.execute(_INSERT_FAULTS, fresh)
     return [stored[row['message_id']] for row in rows]
 
 
@@ -330,6 +333,9 @@ def purge_faults(cutoff, batch_size=1000):
 
 _LOG = models.RequestLogEntry.__table__
 _TASKS = models.Task.__table__
+_INSERT_ENTRIES = sa.insert(_LOG)
+_STORED_ENTRY_TASKS = sa.select(_LOG.c.message_id, _LOG.c.task_id).where(
+    _LOG.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
 #: The columns of an entry a caller gives :func:`add_task_entries`.
 ENTRY_COLUMNS = tuple(name for name in _LOG.c.keys()
                       if name not in ('id', 'task_id', 'message'))
@@ -387,11 +393,9 @@ def add_task_entries(entries, word):
 def _add_task_entries_on(connection, entries, word):
     if not entries:
         return 0, {}
-    log = _LOG.c
-    known = dict(connection.execute(
-        sa.select(log.message_id, log.task_id).where(
-            log.message_id.in_({entry['message_id']
-                                for entry in entries}))).all())
+    known = dict(connection.execute(_STORED_ENTRY_TASKS, {
+        'message_ids': list({entry['message_id']
+                             for entry in entries})}).all())
     fresh = {}
     for entry in entries:
         if entry['message_id'] not in known:
@@ -411,7 +415,7 @@ def _add_task_entries_on(connection, entries, word):
         row['message'] = word(row)
         rows.append(row)
         known[row['message_id']] = row['task_id']
-    connection.execute(sa.insert(_LOG), rows)
+    connection.execute(_INSERT_ENTRIES, rows)
     return len(rows), known
 
 

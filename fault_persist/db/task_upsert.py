@@ -157,6 +157,13 @@ def fold(connection, rows, conflict):
     return {(row[0], row[1]): row[2] for row in result}
 
 
+_TASK_IDS = sa.select(
+    _TASKS.c.correlation_id, _TASKS.c.action, _TASKS.c.id).where(
+        _TASKS.c.correlation_id.in_(sa.bindparam('correlation_ids',
+                                                 expanding=True)))
+_LOCKED_TASK_IDS = _TASK_IDS.with_for_update()
+
+
 def task_ids(connection, keys, latest=False):
     """``{(correlation_id, action): id}`` of the stored tasks of ``keys``.
 
@@ -165,10 +172,8 @@ def task_ids(connection, keys, latest=False):
         a task another writer opened, even once this one has folded into
         it), locking them; they are locked by then anyway.
     """
-    task = _TASKS.c
-    query = sa.select(task.correlation_id, task.action, task.id).where(
-        task.correlation_id.in_({key[0] for key in keys}))
-    rows = connection.execute(query.with_for_update() if latest else query)
+    rows = connection.execute(_LOCKED_TASK_IDS if latest else _TASK_IDS, {
+        'correlation_ids': list({key[0] for key in keys})})
     wanted = set(keys)
     return {(row[0], row[1]): row[2] for row in rows
             if (row[0], row[1]) in wanted}
