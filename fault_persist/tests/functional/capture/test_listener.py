@@ -7,6 +7,7 @@ in the database oslo.db provisioned for the test. Every wait polls with a
 deadline; every process is stopped when its test ends.
 """
 
+import collections
 import os
 import signal
 import time
@@ -343,6 +344,40 @@ class ListenerBehaviour:
         self.assertEqual(1, len(failure))
         self.assertIn('Failure on Trove task ID %d'
                       % by_request[trove_failed].id, failure[0])
+
+    def test_task_events_across_storers_give_one_task_each(self):
+        queues = self._queues()
+        listener = self._start_listener(batch_size=5, store_processes=2)
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        pairs = [notifications.task_pair(trove=index % 2 == 0)
+                 for index in range(60)]
+        starts = [pair[0] for pair in pairs]
+        ends = [pair[1] for pair in pairs]
+        # Starts and ends of one task in batches that two storers handle
+        # at once, some ends before their start: tasks opened by two
+        # writers together, and tasks advanced in bulk.
+        self.host.send(starts[:30] + ends[15:45] + starts[30:] + ends[:15]
+                       + ends[45:])
+        deadline = time.monotonic() + 30
+        while len(self._entries()) < 2 * len(pairs):
+            self._assert_listeners_run()
+            self.assertLess(time.monotonic(), deadline,
+                            '%d entries' % len(self._entries()))
+            time.sleep(0.1)
+        self.assertEqual(0, listener.stop())
+
+        tasks = self._tasks()
+        self.assertEqual(sorted(pair[0].request_id for pair in pairs),
+                         sorted(task.request_id for task in tasks))
+        self.assertEqual({1001}, {task.status for task in tasks})
+        self.assertTrue(all(task.started_at and task.ended_at
+                            for task in tasks))
+        per_task = collections.Counter(entry.task_id
+                                       for entry in self._entries())
+        self.assertEqual({2}, set(per_task.values()))
+        self.assertEqual(sorted(task.id for task in tasks), sorted(per_task))
+        self.assertNotIn('goes back to the bus', listener.log())
+        self.assertEqual(0, queues.messages())
 
 
 class TestListenerOnPostgreSQL(ListenerBehaviour, base.BackendTestCase):
