@@ -3,17 +3,21 @@
 
 Usage::
 
-    python tools/bench/bench_listener.py [--messages 10000] [--errors 0.9]
-        [--rounds 5] [--store-processes N] [--batch-size N] [--prefetch N]
+    python tools/bench/bench_listener.py [--messages 5000] [--errors 0.9]
+        [--tasks 0.0] [--rounds 5] [--hand-off] [--store-processes N]
+        [--batch-size N] [--prefetch N] [--workers N]
 
 Needs RabbitMQ and PostgreSQL (``tools/test-setup.sh``). The same set of
 notifications (by default 90 % Trove- and Nova-style errors, the rest
-ignored ones; the same message dicts, ids included) is put on a fresh
+ignored ones; with ``--tasks``, that share of task starts and ends, a
+pair per task; the same message dicts, ids included) is put on a fresh
 queue as a backlog and consumed, in turn, ``--rounds`` times:
 
 1. by a bare oslo.messaging batch notification listener whose endpoint
    does nothing;
-2. by :func:`fault_persist.capture.listener.build_listener` with its
+2. with ``--hand-off``, by fault_persist's listener whose storers store
+   nothing: what handing the batches to storer processes costs alone;
+3. by :func:`fault_persist.capture.listener.build_listener` with its
    storer processes, storing into a scratch PostgreSQL database
    (``fp_bench``, created, migrated and dropped by this script; emptied
    before each round).
@@ -23,7 +27,8 @@ prefetch, pool and executor. The rate is the messages over the time from
 the first message handed to the endpoint to the last one handled (stored,
 for ours). Each round prints both rates, their ratio and the CPU each
 spent (ours: the listener process and its storers), and checks that every
-error was stored exactly once. Target: the median ratio at 90 % or better.
+error and task event was stored exactly once. Target: the median ratio at
+90 % or better.
 """
 
 import argparse
@@ -115,6 +120,11 @@ class TimedEndpoint(listener.NotificationEndpoint):
         return result
 
 
+def build_hand_off_listener(conf, progress):
+    """Our listener with storers that store nothing."""
+    return build_our_listener(conf, progress, HandOffOnly)
+
+
 def build_bare_listener(conf, progress):
     """What build_listener builds, with an endpoint that does nothing."""
     group = conf[listener.GROUP]
@@ -129,14 +139,24 @@ def build_bare_listener(conf, progress):
         batch_timeout=group.batch_timeout)
 
 
-def build_our_listener(conf, progress):
+class HandOffOnly(capture_pipeline.Pipeline):
+    """A pipeline whose storers count what they are handed, and store none.
+
+    The listener still drops what is not of interest, so the storers see
+    what they would store.
+    """
+
+    def store_batch(self, messages, priority):
+        self.counters.add('stored', len(messages))
+
+
+def build_our_listener(conf, progress, pipeline=capture_pipeline.Pipeline):
     """build_listener with an endpoint that reports its progress."""
     TimedEndpoint.progress = progress
     real, listener.NotificationEndpoint = (listener.NotificationEndpoint,
                                            TimedEndpoint)
     try:
-        return listener.build_listener(
-            conf, capture_pipeline.Pipeline.from_conf(conf))
+        return listener.build_listener(conf, pipeline.from_conf(conf))
     finally:
         listener.NotificationEndpoint = real
 
@@ -239,6 +259,18 @@ def _run(conf, name, build, messages, stored):
                 'children_cpu': _children_cpu() - children_cpu}
     finally:
         queues.cleanUp()
+
+
+def _row(cells):
+    return '%-6s' % cells[0] + ''.join('%16s' % cell for cell in cells[1:])
+
+
+def _cpu(run, messages):
+    """CPU per message: the listener's, and its storers' when it has any."""
+    text = '%.0f' % (run['cpu'] / messages * 1e6)
+    if run.get('children_cpu'):
+        text += ' + %.0f' % (run['children_cpu'] / messages * 1e6)
+    return text
 
 
 def _children_cpu():
@@ -375,6 +407,9 @@ def main(argv=None):
     parser.add_argument('--rounds', type=int, default=5,
                         help='bare and ours in turn, this many times; the '
                              'median ratio is the result')
+    parser.add_argument('--hand-off', action='store_true',
+                        help='also time our listener with storers that '
+                             'store nothing, each round')
     parser.add_argument('--workers', type=int, default=0,
                         help='also time this many listener processes '
                              'sharing one pool, start to last row')
@@ -415,10 +450,13 @@ def main(argv=None):
                     'request_log': errors + task_events,
                     'request_log message ids': errors + task_events,
                     'request_log_tasks': errors + task_events // 2}
-        print('  %-6s %12s %12s %8s %14s %14s'
-              % ('round', 'bare msgs/s', 'ours msgs/s', 'ratio',
-                 'bare CPU us', 'ours CPU us'))
+        columns = ['round', 'bare msgs/s', 'ours msgs/s', 'ratio',
+                   'bare CPU us', 'ours CPU us']
+        if args.hand_off:
+            columns += ['hand-off msgs/s', 'ratio', 'hand-off CPU us']
+        print('  ' + _row(columns))
         ratios = []
+        hand_off_ratios = []
         wrong = 0
         bare = None
         for number in range(1, args.rounds + 1):
@@ -428,15 +466,23 @@ def main(argv=None):
                         recognised)
             ratios.append(ours['rate'] / bare['rate'])
             stored = _stored(engine)
-            print('  %-6d %12.0f %12.0f %7.1f%% %14.0f %14s'
-                  % (number, bare['rate'], ours['rate'], ratios[-1] * 100,
-                     bare['cpu'] / len(messages) * 1e6,
-                     '%.0f + %.0f' % (
-                         ours['cpu'] / len(messages) * 1e6,
-                         ours['children_cpu'] / len(messages) * 1e6)))
+            cells = [number, '%.0f' % bare['rate'], '%.0f' % ours['rate'],
+                     '%.1f%%' % (ratios[-1] * 100),
+                     _cpu(bare, len(messages)), _cpu(ours, len(messages))]
+            if args.hand_off:
+                hand_off = _run(conf, 'hand-off', build_hand_off_listener,
+                                messages, recognised)
+                hand_off_ratios.append(hand_off['rate'] / bare['rate'])
+                cells += ['%.0f' % hand_off['rate'],
+                          '%.1f%%' % (hand_off_ratios[-1] * 100),
+                          _cpu(hand_off, len(messages))]
+            print('  ' + _row(cells))
             if stored != expected:
                 wrong += 1
                 print('  WRONG: stored %s, expected %s' % (stored, expected))
+        if args.hand_off:
+            print('  hand-off alone, median: %.1f %% of the bare rate'
+                  % (statistics.median(hand_off_ratios) * 100))
         ratio = statistics.median(ratios)
         print('  (CPU: microseconds per message of the listener process, '
               'and of its storer processes)')
