@@ -1,11 +1,12 @@
-"""Open or advance many request-log tasks in one statement.
+"""Open or advance the request-log tasks of a batch in bulk.
 
 A batch of request-log entries touches many tasks: some new, most already
 stored (an end arrives in a later batch than its start). Each task's
-entries are summarised first (one row per task); this module writes all
-those rows with one ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL,
-SQLite) or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB), the
-form each database offers for "insert, or fold into the stored row".
+entries are summarised first (one row per task); this module writes
+those rows with ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, SQLite)
+or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB), the form each
+database offers for "insert, or fold into the stored row": one statement
+for the tasks found stored, named by id, and one for the others.
 
 The fold only moves a task forward, whatever the order in which its
 entries arrive, and is computed from the row as the database holds it
