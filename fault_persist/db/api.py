@@ -213,12 +213,18 @@ def _add_faults_once(rows):
         return _add_faults_on(connection, rows)
 
 
-def _add_faults_on(connection, rows):
-    """Insert the rows not stored yet; the stored id of each row."""
+def _add_faults_on(connection, rows, look_up=True):
+    """Insert the rows not stored yet; the stored id of each row.
+
+    :param look_up: look for rows stored before; without, a row stored
+        before makes the insert fail with ``DBDuplicateEntry``.
+    """
     if not rows:
         return []
-    stored = dict(connection.execute(_STORED_FAULT_IDS, {
-        'message_ids': list({row['message_id'] for row in rows})}).all())
+    stored = {}
+    if look_up:
+        stored = dict(connection.execute(_STORED_FAULT_IDS, {
+            'message_ids': list({row['message_id'] for row in rows})}).all())
     fresh = []
     for row in rows:
         if row['message_id'] not in stored:
@@ -390,12 +396,18 @@ def add_task_entries(entries, word):
         return _add_task_entries_on(connection, entries, word)
 
 
-def _add_task_entries_on(connection, entries, word):
+def _add_task_entries_on(connection, entries, word, look_up=True):
+    """As :func:`add_task_entries`, in the transaction of ``connection``.
+
+    :param look_up: as :func:`_add_faults_on` takes it.
+    """
     if not entries:
         return 0, {}
-    known = dict(connection.execute(_STORED_ENTRY_TASKS, {
-        'message_ids': list({entry['message_id']
-                             for entry in entries})}).all())
+    known = {}
+    if look_up:
+        known = dict(connection.execute(_STORED_ENTRY_TASKS, {
+            'message_ids': list({entry['message_id']
+                                 for entry in entries})}).all())
     fresh = {}
     for entry in entries:
         if entry['message_id'] not in known:
@@ -419,19 +431,18 @@ def _add_task_entries_on(connection, entries, word):
     return len(rows), known
 
 
-@oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,
-                           inc_retry_interval=True, max_retry_interval=1,
-                           retry_on_deadlock=True,
-                           exception_checker=_settle_again)
 def add_captured(fault_rows, entries, word):
     """Store what a capture made of a batch, in one transaction.
 
     The faults and the request-log entries of a batch of notifications
     commit together: one round trip to commit instead of two, and never a
     fault without its request-log entry. Idempotent on ``message_id`` as
-    :func:`add_faults` and :func:`add_task_entries` are; after a conflict
-    with another writer the whole transaction is tried again, and sees
-    what that writer stored.
+    :func:`add_faults` and :func:`add_task_entries` are.
+
+    Most batches hold only notifications never stored, so the rows are
+    first inserted without looking for them; when the database refuses
+    one as stored before (a redelivery, a replay) or another writer gets
+    in the way, the whole transaction is tried again, looking first.
 
     :param fault_rows: as :func:`add_faults` takes them.
     :param entries: as :func:`add_task_entries` takes them.
@@ -441,10 +452,30 @@ def add_captured(fault_rows, entries, word):
     :raises: oslo.db exceptions when the database fails; a second call
         with the same rows and entries is then harmless.
     """
+    try:
+        return _add_captured_once(fault_rows, entries, word, look_up=False)
+    except DATABASE_ERRORS as exc:
+        if not (_settle_again(exc) or isinstance(exc, db_exc.DBDeadlock)):
+            raise
+    return _add_captured_settling(fault_rows, entries, word)
+
+
+def _add_captured_once(fault_rows, entries, word, look_up):
     with _write_connection() as connection:
-        fault_ids = _add_faults_on(connection, fault_rows)
-        stored, _task_ids = _add_task_entries_on(connection, entries, word)
+        fault_ids = _add_faults_on(connection, fault_rows, look_up)
+        stored, _task_ids = _add_task_entries_on(connection, entries, word,
+                                                 look_up)
     return fault_ids, stored
+
+
+@oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,
+                           inc_retry_interval=True, max_retry_interval=1,
+                           retry_on_deadlock=True,
+                           exception_checker=_settle_again)
+def _add_captured_settling(fault_rows, entries, word):
+    # After a conflict with another writer, a second pass sees what that
+    # writer stored.
+    return _add_captured_once(fault_rows, entries, word, look_up=True)
 
 
 def _visible_tasks(query, project_id):

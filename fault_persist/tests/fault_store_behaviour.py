@@ -9,6 +9,7 @@ from unittest import mock
 
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
@@ -212,6 +213,50 @@ class FaultStoreBehaviour:
         self.assertEqual(1, len(fault_persist.list_faults(
             base.admin_context())))
         self.assertEqual(1, len(fault_persist.list_tasks(
+            base.admin_context())))
+
+    def _captured(self, events):
+        rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
+            events)
+        return db_api.add_captured(rows, tasks.entries_of(events),
+                                   tasks.entry_message)
+
+    def _statements(self):
+        """The SQL statements run until the test ends, as a list."""
+        statements = []
+
+        def note(conn, cursor, statement, *args):
+            statements.append(' '.join(statement.split()))
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', note)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        note)
+        return statements
+
+    def test_a_new_batch_is_stored_without_looking_it_up(self):
+        events = [task_events.trove_event('error', 'req-new-%d' % index)
+                  for index in range(3)]
+        statements = self._statements()
+        ids, stored = self._captured(events)
+        self.assertEqual((3, 3), (len(set(ids)), stored))
+        lookups = [statement for statement in statements
+                   if statement.startswith('SELECT')
+                   and 'message_id' in statement]
+        self.assertEqual([], lookups)
+
+    def test_a_batch_partly_stored_before_stores_the_rest_once(self):
+        events = [task_events.trove_event('error', 'req-part-%d' % index)
+                  for index in range(3)]
+        first_ids, _ = self._captured(events[:2])
+        ids, stored = self._captured(events + [dict(events[2])])
+        self.assertEqual(first_ids, ids[:2])
+        self.assertEqual(ids[2], ids[3])
+        self.assertEqual(1, stored)
+        self.assertEqual(3, len(fault_persist.list_faults(
+            base.admin_context())))
+        self.assertEqual(3, len(fault_persist.list_request_log(
+            base.admin_context())))
+        self.assertEqual(3, len(fault_persist.list_tasks(
             base.admin_context())))
 
     def test_batch_with_stored_and_repeated_message_ids(self):
