@@ -9,7 +9,6 @@ from unittest import mock
 
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
@@ -221,22 +220,10 @@ class FaultStoreBehaviour:
         return db_api.add_captured(rows, tasks.entries_of(events),
                                    tasks.entry_message)
 
-    def _statements(self):
-        """The SQL statements run until the test ends, as a list."""
-        statements = []
-
-        def note(conn, cursor, statement, *args):
-            statements.append(' '.join(statement.split()))
-        engine = db_api.get_engine()
-        sa.event.listen(engine, 'before_cursor_execute', note)
-        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
-                        note)
-        return statements
-
     def test_a_new_batch_is_stored_without_looking_it_up(self):
         events = [task_events.trove_event('error', 'req-new-%d' % index)
                   for index in range(3)]
-        statements = self._statements()
+        statements = self.useFixture(fp_fixtures.SQLStatements()).statements
         ids, stored = self._captured(events)
         self.assertEqual((3, 3), (len(set(ids)), stored))
         lookups = [statement for statement in statements

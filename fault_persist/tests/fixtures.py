@@ -7,6 +7,7 @@ from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 from fault_persist import config
 from fault_persist.db import api as db_api
@@ -70,6 +71,23 @@ def ensure_default_engine():
     """
     if not db_api.context_manager.is_started:
         db_api.context_manager.configure(connection='sqlite://')
+
+
+class SQLStatements(fixtures.Fixture):
+    """The SQL statements fault_persist's engine runs while in use.
+
+    ``statements``: each statement's text, whitespace folded, in order.
+    """
+
+    def _setUp(self):
+        self.statements = []
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', self._note)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        self._note)
+
+    def _note(self, conn, cursor, statement, *args):
+        self.statements.append(' '.join(statement.split()))
 
 
 class TimeOverride(fixtures.Fixture):

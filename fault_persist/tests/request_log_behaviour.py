@@ -8,10 +8,8 @@ import datetime
 import threading
 
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 
 import fault_persist
-from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -159,19 +157,13 @@ class RequestLogBehaviour:
         tasks.record_events([ev.trove_event('start', request_id,
                                             ev.seconds(0))
                              for request_id in request_ids])
-        writes = []
-
-        def count(conn, cursor, statement, *args):
-            if (statement.lstrip().upper().startswith(('INSERT', 'UPDATE'))
-                    and 'request_log_tasks' in statement):
-                writes.append(statement)
-        engine = db_api.get_engine()
-        sa.event.listen(engine, 'before_cursor_execute', count)
-        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
-                        count)
+        statements = self.useFixture(fp_fixtures.SQLStatements()).statements
         self.assertEqual(30, tasks.record_events([
             ev.trove_event('end', request_id, ev.seconds(7))
             for request_id in request_ids]))
+        writes = [statement for statement in statements
+                  if statement.upper().startswith(('INSERT', 'UPDATE'))
+                  and 'request_log_tasks' in statement]
         self.assertEqual(1, len(writes), writes)
         for request_id in request_ids:
             task = self._task_of(request_id)
