@@ -120,11 +120,6 @@ class TimedEndpoint(listener.NotificationEndpoint):
         return result
 
 
-def build_hand_off_listener(conf, progress):
-    """Our listener with storers that store nothing."""
-    return build_our_listener(conf, progress, HandOffOnly)
-
-
 def build_bare_listener(conf, progress):
     """What build_listener builds, with an endpoint that does nothing."""
     group = conf[listener.GROUP]
@@ -161,6 +156,11 @@ def build_our_listener(conf, progress, pipeline=capture_pipeline.Pipeline):
         listener.NotificationEndpoint = real
 
 
+def build_hand_off_listener(conf, progress):
+    """Our listener with storers that store nothing."""
+    return build_our_listener(conf, progress, HandOffOnly)
+
+
 def _messages(count, error_share, task_share=0.0):
     """The message dicts of the run: errors, task events and ignored ones.
 
@@ -178,7 +178,7 @@ def _messages(count, error_share, task_share=0.0):
                       if n.event_type != 'instance.create.start')
     chosen = (errors + task_events
               + others[:count - len(errors) - len(task_events)])
-    # Spread the ignored ones through the errors.
+    # Spread the task events and the ignored ones through the errors.
     chosen.sort(key=lambda n: uuidutils.generate_uuid())
     return [(n.context.to_dict(),
              {'message_id': uuidutils.generate_uuid(),
