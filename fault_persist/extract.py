@@ -1,10 +1,15 @@
 """Turn a notification into an *event*: the fields fault_persist stores.
 
 What to read where is data, not code: a definitions file (YAML, see
-``etc/fault-persist/fault_definitions.yaml``) maps event-type patterns to
-payload paths. The result of :meth:`Definitions.extract` is an event, a
-plain dict that every later step shares (the fault store, the request
-log, the spool)::
+``etc/fault-persist/fault_definitions.yaml`` and
+``doc/source/user/definitions.rst``) maps event-type and publisher
+patterns to payload paths and to the keys that name a resource. Every
+definition that matches a notification is consulted, in the file's order;
+for each field the first that yields a value wins. Versioned-object
+envelopes are looked through and exception payloads found wherever they
+sit (:mod:`fault_persist.payloads`), so a definition names plain paths.
+The result of :meth:`Definitions.extract` is an event, a plain dict that
+every later step shares (the fault store, the request log, the spool)::
 
     {'kind': 'error' | 'start' | 'end',       # from recognise
      'message_id': str,                       # unique per notification
@@ -12,11 +17,15 @@ log, the spool)::
      'priority': str or None, 'publisher_id': str or None,
      'timestamp': naive UTC datetime,         # when the service sent it
      'app': str or None,                      # 'trove', 'nova'
-     'instance_id', 'project_id', 'user_id', 'request_id', 'ip', 'host',
+     'instance_id': str or None,              # the failing resource's id
+     'resource_type': str or None,            # its kind: 'instance', 'node'
+     'project_id', 'user_id', 'request_id', 'ip', 'host',
      'message', 'details', 'code', 'target': str or None}
 
 Every value is text (or ``None``) except ``timestamp``; secrets in
-``message`` and ``details`` are already masked and sizes bounded.
+``message`` and ``details`` are already masked and sizes bounded. An error
+always has a resource (the publisher's host, of kind ``host``, when the
+notification names none) and a human ``message``.
 """
 
 import datetime
@@ -31,7 +40,9 @@ from oslo_utils import uuidutils
 import yaml
 
 from fault_persist import exception
+from fault_persist import payloads
 from fault_persist import recognise
+from fault_persist import resources
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
@@ -44,8 +55,9 @@ extract_opts = [
                help='YAML file of the definitions that say where each '
                     'service\'s notifications keep the instance id, message, '
                     'details and the other fields. By default the built-in '
-                    'definitions (Trove, Nova, generic flat payloads), the '
-                    'same as etc/fault-persist/fault_definitions.yaml.'),
+                    'definitions (Nova, Ironic, Trove, Heat, Cinder, Manila, '
+                    'Glance and any other service\'s payloads), the same '
+                    'as etc/fault-persist/fault_definitions.yaml.'),
 ]
 
 FIELDS = ('instance_id', 'project_id', 'user_id', 'request_id', 'ip',
@@ -70,11 +82,62 @@ def _paths(value, where):
     return [tuple(p.split('.')) for p in paths]
 
 
+def _patterns(raw, name, where):
+    patterns = raw.get(name)
+    if patterns is None:
+        return None
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not patterns or not all(isinstance(p, str) and p for p in patterns):
+        raise exception.InvalidDefinitions(
+            where=where, reason='"%s" must list patterns' % name)
+    return re.compile('|'.join(fnmatch.translate(p) for p in patterns))
+
+
+def _kind(value, where):
+    if not resources.valid_kind(value):
+        raise exception.InvalidDefinitions(
+            where=where, reason='resource kind %r is not a lower-case word '
+            '(a-z, 0-9, _) of at most 32 characters' % (value,))
+    return value
+
+
+def _resource_rules(raw, where):
+    """``[(kind, [path, ...]), ...]`` of a definition's ``resource`` list."""
+    rules = raw.get('resource') or []
+    if not isinstance(rules, list):
+        raise exception.InvalidDefinitions(
+            where=where, reason='"resource" must list {kind: paths} mappings')
+    parsed = []
+    for rule in rules:
+        if not isinstance(rule, dict) or len(rule) != 1:
+            raise exception.InvalidDefinitions(
+                where=where, reason='each "resource" item is one {kind: '
+                'paths} mapping, e.g. {backup: payload.backup_id}')
+        (kind, paths), = rule.items()
+        parsed.append((_kind(kind, where),
+                       _paths(paths, '%s, resource %s' % (where, kind))))
+    return parsed
+
+
+def _key_list(raw, name, where):
+    keys = raw.get(name)
+    if keys is None:
+        return None
+    if not isinstance(keys, list) or not all(
+            isinstance(k, str) and k for k in keys):
+        raise exception.InvalidDefinitions(
+            where=where, reason='"%s" must list keys' % name)
+    return keys
+
+
 def lookup(document, segments):
     """Follow a path of dot-separated segments into nested mappings.
 
     Keys may contain dots themselves (``nova_object.data``): at each step
     the longest run of segments that names an existing key is taken.
+    Versioned-object envelopes are looked through: ``payload.uuid`` finds
+    ``payload['nova_object.data']['uuid']``.
 
     :param document: nested dicts (and lists, indexed by number).
     :param segments: a tuple of path segments.
@@ -84,6 +147,7 @@ def lookup(document, segments):
         segments = tuple(segments)
     runs = _key_runs(segments)
     node, start, end = document, 0, len(segments)
+    hops = 0
     while start < end:
         if isinstance(node, dict):
             for key, width in runs[start]:
@@ -91,7 +155,11 @@ def lookup(document, segments):
                     node, start = node[key], start + width
                     break
             else:
-                return None
+                data_key = payloads.envelope_data_key(node)
+                hops += 1
+                if data_key is None or hops > payloads.MAX_DEPTH:
+                    return None
+                node = node[data_key]
         elif isinstance(node, list) and segments[start].isdigit():
             index = int(segments[start])
             if index >= len(node):
@@ -99,7 +167,8 @@ def lookup(document, segments):
             node, start = node[index], start + 1
         else:
             return None
-    return node
+    data_key = payloads.envelope_data_key(node)
+    return node[data_key] if data_key is not None else node
 
 
 _KEY_RUNS = {}
@@ -123,26 +192,25 @@ def _key_runs(segments):
     return runs
 
 
-def _present(value):
-    return value not in (None, '', [], {})
-
-
 class _Definition:
 
     def __init__(self, raw, where):
         if not isinstance(raw, dict):
             raise exception.InvalidDefinitions(where=where,
                                                reason='not a mapping')
-        patterns = raw.get('event_types')
-        if isinstance(patterns, str):
-            patterns = [patterns]
-        if not patterns or not all(isinstance(p, str) for p in patterns):
+        self._event_types = _patterns(raw, 'event_types', where)
+        self._publishers = _patterns(raw, 'publishers', where)
+        if self._event_types is None and self._publishers is None:
             raise exception.InvalidDefinitions(
-                where=where, reason='"event_types" must list patterns')
-        self.patterns = patterns
-        self._regex = re.compile('|'.join(fnmatch.translate(p)
-                                          for p in patterns))
+                where=where, reason='"event_types" or "publishers" must '
+                'list patterns')
         self.app = raw.get('app')
+        if self.app is not None and not (
+                isinstance(self.app, str) and self.app.strip()):
+            raise exception.InvalidDefinitions(
+                where=where, reason='"app" must be a name')
+        kind = raw.get('resource_type')
+        self.resource_type = None if kind is None else _kind(kind, where)
         fields = raw.get('fields') or {}
         if not isinstance(fields, dict):
             raise exception.InvalidDefinitions(
@@ -154,9 +222,22 @@ class _Definition:
                     ', '.join(sorted(unknown)), ', '.join(FIELDS)))
         self.fields = {name: _paths(paths, '%s, field %s' % (where, name))
                        for name, paths in fields.items()}
+        self.resources = _resource_rules(raw, where)
+        if 'instance_id' in self.fields:
+            # The first definitions' form: an instance id, or a resource
+            # of the definition's resource_type.
+            self.resources.append((self.resource_type or
+                                   resources.DEFAULT_KIND,
+                                   self.fields.pop('instance_id')))
+        keys = _key_list(raw, 'resource_keys', where)
+        self.ranking = None if keys is None else resources.KeyRanking(
+            keys, _key_list(raw, 'not_resource_keys', where) or ())
 
-    def matches(self, event_type):
-        return self._regex.match(event_type) is not None
+    def matches(self, event_type, service):
+        return ((self._event_types is None
+                 or self._event_types.match(event_type) is not None)
+                and (self._publishers is None
+                     or self._publishers.match(service or '') is not None))
 
 
 class Definitions:
@@ -166,10 +247,12 @@ class Definitions:
 
         definitions = Definitions.load()     # the built-in definitions
         event = definitions.extract(ctxt, message, recognise.ERROR)
-        event['instance_id'], event['message'], event['details']
+        event['instance_id'], event['resource_type'], event['message']
 
     :param definitions: the parsed YAML: a list of mappings with
-        ``event_types``, optional ``app`` and ``fields``.
+        ``event_types`` and/or ``publishers``, and optional ``app``,
+        ``resource_type``, ``resource``, ``resource_keys``,
+        ``not_resource_keys`` and ``fields``.
     :param source: where they came from, for error messages.
     :raises: :class:`~fault_persist.exception.InvalidDefinitions`.
     """
@@ -182,7 +265,7 @@ class Definitions:
         self._definitions = [
             _Definition(raw, '%s, definition %d' % (source, index + 1))
             for index, raw in enumerate(definitions)]
-        self._by_event_type = {}
+        self._matching = {}
         self.max_details_bytes = max_details_bytes
 
     @classmethod
@@ -206,16 +289,26 @@ class Definitions:
         return cls.load(conf.fault_persist.definitions_file,
                         conf.fault_persist.details_max_bytes)
 
-    def definition_for(self, event_type):
-        """The first definition matching ``event_type``, or ``None``."""
+    def matching(self, event_type, service=None):
+        """The definitions that apply to a notification, in file order.
+
+        :param event_type: its event type.
+        :param service: the service part of its publisher id
+            (``nova-compute`` of ``nova-compute:host1``).
+        :returns: a tuple of definitions.
+        """
+        key = (event_type, service)
         try:
-            return self._by_event_type[event_type]
+            return self._matching[key]
         except KeyError:
             pass
-        found = next((d for d in self._definitions
-                      if d.matches(event_type)), None)
-        if len(self._by_event_type) < 4096:
-            self._by_event_type[event_type] = found
+        found = tuple(d for d in self._definitions
+                      if d.matches(event_type, service))
+        if len(self._matching) >= 4096:
+            # Event types and services are few; a flood of odd ones must
+            # not grow the host's memory without bound.
+            self._matching.clear()
+        self._matching[key] = found
         return found
 
     def extract(self, ctxt, message, kind):
@@ -236,31 +329,47 @@ class Definitions:
         ctxt = _context_dict(ctxt)
         event_type = message.get('event_type')
         event_type = event_type if isinstance(event_type, str) else ''
+        publisher_id = _text(message.get('publisher_id'))
+        service, publisher_host = split_publisher(publisher_id)
+        definitions = self.matching(event_type, service)
         document = dict(message)
         document['context'] = ctxt
-        definition = self.definition_for(event_type)
-        rules = definition.fields if definition else {}
+        is_error = kind == recognise.ERROR
+        if is_error:
+            # The exception payload, wherever the service put it, is the
+            # "error" of the definitions' paths.
+            document['error'] = payloads.find_exception(
+                message.get('payload'))
         values = {}
-        for name in FIELDS:
-            values[name] = next(
-                (value for value in (lookup(document, path)
-                                     for path in rules.get(name, ()))
-                 if _present(value)), None)
+        for name in _EVENT_FIELDS if is_error else _TASK_FIELDS:
+            values[name] = _first(document, definitions, name)
         for name, keys in _CONTEXT_FALLBACKS.items():
-            if not _present(values[name]):
+            if not payloads.present(values.get(name)):
                 values[name] = next((ctxt[k] for k in keys
-                                     if _present(ctxt.get(k))), None)
-        publisher_id = _text(message.get('publisher_id'))
-        service, host = _split_publisher(publisher_id)
-        event = {name: _text(values[name]) for name in FIELDS
-                 if name not in ('message', 'details')}
-        event['details'] = sanitize.clean_details(
-            values['details'], self.max_details_bytes) or None
-        event['message'] = sanitize.clean_message(values['message']) or None
-        event['code'] = event['code'] or _exception_class(event['details'])
-        event['host'] = event['host'] or host
+                                     if payloads.present(ctxt.get(k))), None)
+        event = {name: _text(values.get(name)) for name in _PLAIN_FIELDS}
+        event['host'] = event['host'] or publisher_host
+        resource_type, resource_id = _resource(
+            document, definitions, event_type)
+        if is_error:
+            event['details'] = sanitize.clean_details(
+                values['details'], self.max_details_bytes) or None
+            event['code'] = (values['code']
+                             or _exception_class(event['details']))
+            event['message'] = sanitize.clean_message(values['message']) or (
+                _no_message(event_type, event['code']))
+            if resource_id is None:
+                # Nothing vanishes: an error about no resource is a fault
+                # of the host (and service) that reported it.
+                resource_type = resources.HOST_KIND
+                resource_id = resources.resource_id(
+                    event['host'] or publisher_id) or UNKNOWN_HOST
+        else:
+            event.update(details=None, code=None, message=None)
         event.update(
             kind=kind,
+            instance_id=resource_id,
+            resource_type=resource_type,
             message_id=_text(message.get('message_id'))
             or uuidutils.generate_uuid(),
             event_type=event_type,
@@ -268,9 +377,66 @@ class Definitions:
             priority=_text(message.get('priority')),
             publisher_id=publisher_id,
             timestamp=_timestamp(message.get('timestamp')),
-            app=(definition.app if definition and definition.app
-                 else service))
+            app=next((d.app for d in definitions if d.app), None)
+            or service)
         return event
+
+
+#: The id of a host-level fault whose publisher named no host.
+UNKNOWN_HOST = 'unknown'
+# Fields read as they are (text); message, details and code are read by
+# what they must be.
+_PLAIN_FIELDS = ('project_id', 'user_id', 'request_id', 'ip', 'host',
+                 'target')
+_TASK_FIELDS = _PLAIN_FIELDS
+_EVENT_FIELDS = _PLAIN_FIELDS + ('message', 'details', 'code')
+# What a value must be to count for a field.
+_READERS = {
+    'message': payloads.human_text,
+    'code': payloads.error_code,
+}
+
+
+def _first(document, definitions, name):
+    """The first value the definitions' paths give for a field."""
+    read = _READERS.get(name)
+    for definition in definitions:
+        for path in definition.fields.get(name, ()):
+            value = lookup(document, path)
+            if read is not None:
+                value = read(value)
+            if payloads.present(value):
+                return value
+    return None
+
+
+def _resource(document, definitions, event_type):
+    """``(kind, id)`` of the resource a notification names, or Nones."""
+    for definition in definitions:
+        for kind, paths in definition.resources:
+            for path in paths:
+                found = resources.resource_id(lookup(document, path))
+                if found is not None:
+                    return kind, found
+    ranking = next((d for d in definitions if d.ranking), None)
+    if ranking is not None:
+        default_kind = next((d.resource_type for d in definitions
+                             if d.resource_type), None)
+        found = ranking.ranking.find(document.get('payload'), event_type,
+                                     default_kind)
+        if found is not None:
+            return found
+    return None, None
+
+
+def _no_message(event_type, code):
+    """The message of an error that gave none: it says so, in words."""
+    if code:
+        return sanitize.clean_message(
+            '%s (the notification gives no message)' % code)
+    return sanitize.clean_message(
+        '%s reported an error without a message or an error code'
+        % (event_type or 'A service'))
 
 
 def _context_dict(ctxt):
@@ -294,17 +460,23 @@ def _text(value):
     return text or None
 
 
-def _split_publisher(publisher_id):
-    """``('nova', 'compute')`` from ``'nova-compute:compute'``."""
+def split_publisher(publisher_id):
+    """The service and the host of a publisher id.
+
+    ``<service>:<host>`` or ``<service>.<host>``; the first separator
+    splits, so a host may be a dotted name, and a service keeps its
+    hyphens: ``('nova-compute', 'host1.example.com')`` from
+    ``'nova-compute:host1.example.com'``, ``('compute', 'host1')`` from
+    ``'compute.host1'``.
+
+    :param publisher_id: the notification's publisher id, or ``None``.
+    :returns: ``(service, host)``, each ``None`` when absent.
+    """
     if not publisher_id:
         return None, None
-    for separator in (':', '.'):
-        if separator in publisher_id:
-            service, host = publisher_id.split(separator, 1)
-            break
-    else:
-        service, host = publisher_id, None
-    return service.split('-')[0] or None, host or None
+    separator = ':' if ':' in publisher_id else '.'
+    service, _sep, host = publisher_id.partition(separator)
+    return service.strip() or None, host.strip() or None
 
 
 def _exception_class(details):

@@ -61,13 +61,11 @@ TEMPLATES = {
     'FPTASK1001I': N_('Successfully completed {App} task ID {task_id}: '
                       '{target}'),
     'FPTASK1002E': N_('Failure on {App} task ID {task_id}: {target} '
-                      '({detail_code} {detail_message})'),
+                      '({reason})'),
 }
 
-#: The detail code of a failure whose error named none.
-UNKNOWN_DETAIL_CODE = 'UnknownError'
-#: The detail message of a failure whose error said nothing.
-NO_DETAIL_MESSAGE = '-'
+#: The reason of a failure whose error gave neither a code nor a message.
+NO_REASON = N_('the failure came with no error code and no message')
 
 MESSAGE_MAX_CHARS = 1024
 TARGET_MAX_CHARS = 255
@@ -101,15 +99,16 @@ def message(status, app, task_id, target, detail_code=None,
     :param task_id: the task's id.
     :param target: what the task acts on.
     :param detail_code: for a failure, the error's code or class.
-    :param detail_message: for a failure, the error's message.
+    :param detail_message: for a failure, the error's message. Without
+        either, the message says in words that the failure gave no reason.
     :param locale: the reader's locale; English when ``None``.
     :returns: the message, at most :data:`MESSAGE_MAX_CHARS` characters.
     """
-    template = i18n.translation(locale)(TEMPLATES[MESSAGE_CODES[status]])
-    text = template.format(
+    translate = i18n.translation(locale)
+    reason = ' '.join(filter(None, (detail_code, detail_message)))
+    text = translate(TEMPLATES[MESSAGE_CODES[status]]).format(
         App=app_title(app), task_id=task_id, target=target,
-        detail_code=detail_code or UNKNOWN_DETAIL_CODE,
-        detail_message=detail_message or NO_DETAIL_MESSAGE)
+        reason=reason or translate(NO_REASON))
     return sanitize.truncate_message(text, MESSAGE_MAX_CHARS)
 
 

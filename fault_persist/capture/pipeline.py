@@ -18,7 +18,7 @@ from fault_persist import exception
 from fault_persist import extract
 from fault_persist import faults
 from fault_persist import recognise
-from fault_persist import sanitize
+from fault_persist import resources
 from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
@@ -28,11 +28,12 @@ class Counters:
     """Thread-safe counts of what the pipeline saw, for operators.
 
     ``ignored``: notifications not of interest; ``errors``, ``starts``,
-    ``ends``: recognised events; ``no_instance``: errors without an
-    instance id (not stored as faults); ``malformed``: notifications that
-    could not be read; ``stored``: events stored; ``rejected``: events the
-    database refused for their content (logged); ``spooled``: events
-    written to the spool; ``replayed``: events stored from the spool;
+    ``ends``: recognised events; ``no_instance``: errors that name no
+    resource (stored as faults of their host); ``malformed``:
+    notifications that could not be read; ``stored``: events stored;
+    ``rejected``: events the database refused for their content (logged);
+    ``spooled``: events written to the spool; ``replayed``: events stored
+    from the spool;
     ``requeued``: notifications handed back to the bus.
     """
 
@@ -178,8 +179,10 @@ class Pipeline:
     def fault_rows(self, events):
         """The ``instance_faults`` rows of the error events among ``events``.
 
-        Errors without an instance id are counted (``no_instance``) and
-        logged at debug level; they still reach the request log.
+        Every error becomes a fault: one that names no resource is a fault
+        of the host that reported it (``resource_type`` ``host``), counted
+        as ``no_instance``. An error whose fields the fault store refuses
+        is counted as ``malformed`` and logged with the reason.
         """
         rows = []
         for event in events:
@@ -189,19 +192,13 @@ class Pipeline:
                 continue
             if event['kind'] != recognise.ERROR:
                 continue
-            if not event.get('instance_id'):
+            if event.get('resource_type') == resources.HOST_KIND:
                 self.counters.add('no_instance')
-                LOG.debug('Error notification %(event_type)s '
-                          '(%(message_id)s) names no instance: not stored '
-                          'as a fault', event)
-                continue
             try:
                 # The event's message and details are clean already
-                # (extract); the fallbacks are not.
+                # (extract): they are not cleaned again.
                 rows.append(faults.fault_record(
-                    event['instance_id'],
-                    event.get('message') or sanitize.clean_message(
-                        event.get('code') or event['event_type']),
+                    event['instance_id'], event['message'],
                     event.get('details'),
                     created=event['timestamp'],
                     max_details_bytes=self.definitions.max_details_bytes,

@@ -255,7 +255,9 @@ class TestDefinitionsFile(testtools.TestCase):
                                     {'event_type': 'other.error'},
                                     recognise.ERROR)
         self.assertEqual('p', event['project_id'])
-        self.assertIsNone(event['instance_id'])
+        # Nothing names a resource, nor a host: a fault of an unknown host.
+        self.assertEqual(('host', 'unknown'),
+                         (event['resource_type'], event['instance_id']))
 
     def test_errors_name_the_file_and_the_problem(self):
         cases = {

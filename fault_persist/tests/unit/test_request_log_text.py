@@ -59,7 +59,8 @@ class TestTemplates(base.BaseTestCase):
 
     def test_failure_without_code_or_message_still_fills_the_template(self):
         self.assertEqual(
-            'Failure on Nova task ID 3: x (UnknownError -)',
+            'Failure on Nova task ID 3: x (the failure came with no error '
+            'code and no message)',
             text.message(text.FAILED, 'nova', 3, 'x'))
 
     def test_app_is_capitalised_and_otherwise_kept(self):

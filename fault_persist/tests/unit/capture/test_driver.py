@@ -77,10 +77,12 @@ class TestDriverCapture(DriverTestCase):
         self.assertEqual([], self.listed())
         self.assertEqual({}, self.driver_of(notifier).counters.snapshot())
 
-    def test_error_without_instance_is_counted_not_stored(self):
-        notifier = self.notifier()
+    def test_error_without_resource_is_a_fault_of_its_host(self):
+        notifier = self.notifier('nova-scheduler:sched-1')
         notifier.error({}, 'scheduler.select.error', {'message': 'No host'})
-        self.assertEqual([], self.listed())
+        [fault] = self.listed()
+        self.assertEqual(('sched-1', 'No host'),
+                         (fault['instance_id'], fault['message']))
         self.assertEqual(1, self.driver_of(notifier).counters.snapshot()[
             'no_instance'])
 
@@ -111,8 +113,11 @@ class TestDriverCapture(DriverTestCase):
         self.assertEqual(255, len(huge['message']))
         self.assertLessEqual(len(huge['details'].encode('utf-8')), 65535)
         self.assertIn('bin', self.stored('i-bytes')['message'])
-        self.assertGreaterEqual(
-            self.driver_of(notifier).counters.snapshot()['malformed'], 1)
+        # Nothing vanishes: an error whose resource cannot be read (none,
+        # not text, an id too long to be one) is a fault of its host.
+        self.assertEqual(2 * len(payloads), len(self.listed()))
+        self.assertEqual(2 * 8, self.driver_of(notifier).counters.snapshot()[
+            'no_instance'])
 
     def test_driver_calls_with_broken_message_never_raise(self):
         driver = self.driver_of(self.notifier())
