@@ -79,7 +79,27 @@ def _paths(value, where):
     if not paths or not all(isinstance(p, str) and p for p in paths):
         raise exception.InvalidDefinitions(
             where=where, reason='a path or a list of paths expected')
-    return [tuple(p.split('.')) for p in paths]
+    return [_without_envelopes(tuple(p.split('.'))) for p in paths]
+
+
+def _without_envelopes(segments):
+    """A path without the envelope keys that :func:`lookup` looks through.
+
+    ``payload.nova_object.data.uuid`` (the first definitions' form) reads
+    as ``payload.uuid``.
+    """
+    kept = []
+    skip = False
+    for index, segment in enumerate(segments):
+        if skip:
+            skip = False
+            continue
+        if (segment.endswith('_object') and index + 1 < len(segments)
+                and segments[index + 1] == 'data'):
+            skip = True
+            continue
+        kept.append(segment)
+    return tuple(kept)
 
 
 def _patterns(raw, name, where):
@@ -120,6 +140,34 @@ def _resource_rules(raw, where):
     return parsed
 
 
+def _message_patterns(raw, where):
+    """``[(kind, regex)]`` of a definition's ``resource_in_message``."""
+    rules = raw.get('resource_in_message') or []
+    if not isinstance(rules, list):
+        raise exception.InvalidDefinitions(
+            where=where, reason='"resource_in_message" must list {kind: '
+            'regular expression} mappings')
+    parsed = []
+    for rule in rules:
+        if not isinstance(rule, dict) or len(rule) != 1:
+            raise exception.InvalidDefinitions(
+                where=where, reason='each "resource_in_message" item is one '
+                '{kind: regular expression} mapping')
+        (kind, pattern), = rule.items()
+        try:
+            regex = re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise exception.InvalidDefinitions(
+                where=where,
+                reason='resource_in_message %s: %s' % (kind, exc))
+        if regex.groups != 1:
+            raise exception.InvalidDefinitions(
+                where=where, reason='resource_in_message %s: the expression '
+                'must have one group, the id' % kind)
+        parsed.append((_kind(kind, where), regex))
+    return parsed
+
+
 def _key_list(raw, name, where):
     keys = raw.get(name)
     if keys is None:
@@ -155,7 +203,10 @@ def lookup(document, segments):
                     node, start = node[key], start + width
                     break
             else:
-                data_key = payloads.envelope_data_key(node)
+                # Not found here: look through an envelope (small mappings
+                # only, which spares the big ones a scan of their keys).
+                data_key = (payloads.envelope_data_key(node)
+                            if len(node) <= 6 else None)
                 hops += 1
                 if data_key is None or hops > payloads.MAX_DEPTH:
                     return None
@@ -232,6 +283,7 @@ class _Definition:
         keys = _key_list(raw, 'resource_keys', where)
         self.ranking = None if keys is None else resources.KeyRanking(
             keys, _key_list(raw, 'not_resource_keys', where) or ())
+        self.resource_in_message = _message_patterns(raw, where)
 
     def matches(self, event_type, service):
         return ((self._event_types is None
@@ -334,12 +386,18 @@ class Definitions:
         definitions = self.matching(event_type, service)
         document = dict(message)
         document['context'] = ctxt
+        payload = message.get('payload')
+        data_key = payloads.envelope_data_key(payload)
+        if data_key is not None:
+            # Versioned notifications: every path looks through the
+            # payload's envelope; do it once.
+            document['payload'] = payload[data_key]
+        document['raw_payload'] = payload
         is_error = kind == recognise.ERROR
         if is_error:
             # The exception payload, wherever the service put it, is the
             # "error" of the definitions' paths.
-            document['error'] = payloads.find_exception(
-                message.get('payload'))
+            document['error'] = payloads.find_exception(payload)
         values = {}
         for name in _EVENT_FIELDS if is_error else _TASK_FIELDS:
             values[name] = _first(document, definitions, name)
@@ -349,8 +407,6 @@ class Definitions:
                                      if payloads.present(ctxt.get(k))), None)
         event = {name: _text(values.get(name)) for name in _PLAIN_FIELDS}
         event['host'] = event['host'] or publisher_host
-        resource_type, resource_id = _resource(
-            document, definitions, event_type)
         if is_error:
             event['details'] = sanitize.clean_details(
                 values['details'], self.max_details_bytes) or None
@@ -358,6 +414,9 @@ class Definitions:
                              or _exception_class(event['details']))
             event['message'] = sanitize.clean_message(values['message']) or (
                 _no_message(event_type, event['code']))
+        resource_type, resource_id = _resource(
+            document, definitions, event_type, event.get('message'))
+        if is_error:
             if resource_id is None:
                 # Nothing vanishes: an error about no resource is a fault
                 # of the host (and service) that reported it.
@@ -410,22 +469,37 @@ def _first(document, definitions, name):
     return None
 
 
-def _resource(document, definitions, event_type):
-    """``(kind, id)`` of the resource a notification names, or Nones."""
-    for definition in definitions:
-        for kind, paths in definition.resources:
+def _resource(document, definitions, event_type, message):
+    """``(kind, id)`` of the resource a notification names, or Nones.
+
+    The first definition with ``resource`` rules decides what they find;
+    then the first with ``resource_keys`` searches (an empty list: no
+    search); then the first with ``resource_in_message`` reads the
+    message.
+    """
+    ruling = next((d for d in definitions if d.resources), None)
+    if ruling is not None:
+        for kind, paths in ruling.resources:
             for path in paths:
                 found = resources.resource_id(lookup(document, path))
                 if found is not None:
                     return kind, found
-    ranking = next((d for d in definitions if d.ranking), None)
+    ranking = next((d.ranking for d in definitions
+                    if d.ranking is not None), None)
     if ranking is not None:
         default_kind = next((d.resource_type for d in definitions
                              if d.resource_type), None)
-        found = ranking.ranking.find(document.get('payload'), event_type,
-                                     default_kind)
+        found = ranking.find(document.get('raw_payload'), event_type,
+                             default_kind)
         if found is not None:
             return found
+    in_message = next((d.resource_in_message for d in definitions
+                       if d.resource_in_message), ())
+    for kind, pattern in in_message:
+        match = pattern.search(message or '')
+        found = match and resources.resource_id(match.group(1))
+        if found:
+            return kind, found
     return None, None
 
 
@@ -484,7 +558,9 @@ def _exception_class(details):
         return None
     last = details.rstrip().rsplit('\n', 1)[-1]
     match = _EXCEPTION_LINE.match(last)
-    return match.group(1)[:64] if match else None
+    # The class, without its module: "GuestError" of
+    # "trove.common.exception.GuestError: ...".
+    return match.group(1).rsplit('.', 1)[-1][:64] if match else None
 
 
 def _timestamp(value):

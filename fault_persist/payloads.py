@@ -21,6 +21,7 @@ Three things are found here by *shape*, whatever the service:
   finds the sentence inside, :func:`error_code` a code.
 """
 
+import ast
 import re
 
 #: How deep :func:`unwrap` and the searches go; payloads nest a few levels.
@@ -38,13 +39,43 @@ _EXCEPTION_MESSAGE_KEYS = ('exception_message', 'message', 'msg')
 # Keys of a mapping that says why something failed, most telling first.
 HUMAN_TEXT_KEYS = ('exception_message', 'message', 'reason', 'state_reason',
                    'error_message', 'last_error', 'error', 'msg',
-                   'description', 'detail', 'details')
+                   'detail', 'details')
 # Keys that carry a short error code inside a mapping.
 _CODE_KEYS = ('code', 'error_code', 'exception_class', 'exception')
 # A code is one token: a class name, a dotted path or a service's code.
 _CODE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,63}$')
 # A traceback's first line.
 _TRACEBACK_HEAD = 'Traceback (most recent call last)'
+# An exception as oslo.serialization's to_primitive() sends it: its repr,
+# "NoValidBackend('No valid backend was found.')".
+_EXCEPTION_REPR = re.compile(r'^([A-Za-z_][\w.]*)\((.*)\)$', re.DOTALL)
+# A repr longer than this is not parsed (literal_eval's cost grows with it).
+_REPR_MAX_CHARS = 65536
+
+
+def exception_repr(text):
+    """The class and message of an exception's ``repr()``, or ``None``.
+
+    Legacy (unversioned) notifications carry exceptions through
+    ``to_primitive()``, which gives ``ClassName('message', ...)``.
+
+    :param text: a ``str``.
+    :returns: ``(class name, message or None)``, or ``None`` when ``text``
+        is not such a repr.
+    """
+    if len(text) > _REPR_MAX_CHARS or not text.endswith(')'):
+        return None
+    match = _EXCEPTION_REPR.match(text)
+    if match is None or not match.group(1)[-1:].isalnum():
+        return None
+    try:
+        args = ast.literal_eval('(%s,)' % match.group(2)) if match.group(
+            2).strip() else ()
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    message = next((arg for arg in args if isinstance(arg, str)
+                    and arg.strip()), None)
+    return match.group(1).rsplit('.', 1)[-1], message
 
 
 def envelope_data_key(value):
@@ -161,7 +192,9 @@ def find_exception(payload, preferred_keys=('fault', 'reason', 'exception',
     :returns: ``{'class', 'message', 'traceback', 'function', 'module'}``
         (values as found, or ``None``), or ``None`` when there is none.
     """
-    best = None
+    best = _at_preferred_key(payload, preferred_keys)
+    if best is not None:
+        return _exception_parts(best)
     for path, node, name in walk(payload):
         if best is not None and len(path) > len(best[0]):
             break
@@ -170,9 +203,30 @@ def find_exception(payload, preferred_keys=('fault', 'reason', 'exception',
         preferred = bool(path) and path[-1] in preferred_keys
         if best is None or (preferred and not best[2]):
             best = (path, node, preferred)
-    if best is None:
+    return None if best is None else _exception_parts(best[1])
+
+
+def _at_preferred_key(payload, preferred_keys):
+    """The exception payload right under a preferred key, the usual place.
+
+    Nova's ``fault`` and ``reason`` sit there: found without a walk.
+    """
+    key = envelope_data_key(payload)
+    data = payload[key] if key is not None else payload
+    if not isinstance(data, dict) or is_exception_payload(
+            data, object_name(payload)):
         return None
-    node = best[1]
+    for name in preferred_keys:
+        value = data.get(name)
+        key = envelope_data_key(value)
+        node = value[key] if key is not None else value
+        if isinstance(node, dict) and is_exception_payload(
+                node, object_name(value)):
+            return node
+    return None
+
+
+def _exception_parts(node):
     return {
         'class': node.get('exception'),
         'message': next((node[key] for key in _EXCEPTION_MESSAGE_KEYS
@@ -208,6 +262,9 @@ def human_text(value, depth=0):
         text = value.strip()
         if text.startswith(_TRACEBACK_HEAD):
             return _last_line(text)
+        parsed = exception_repr(text)
+        if parsed is not None:
+            return parsed[1].strip() if parsed[1] else None
         return text or None
     if isinstance(value, list):
         if value and all(isinstance(item, str) for item in value):
@@ -252,7 +309,10 @@ def error_code(value, depth=0):
         return str(value)
     if isinstance(value, str):
         text = value.strip()
-        return text if _CODE.match(text) else None
+        if _CODE.match(text):
+            return text
+        parsed = exception_repr(text)
+        return parsed[0] if parsed is not None else None
     if isinstance(value, dict):
         key = envelope_data_key(value)
         if key is not None:
