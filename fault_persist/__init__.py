@@ -8,6 +8,7 @@ The public API::
     fault_persist.save_fault(ctxt, instance_id, 'Resize failed',
                              exc_info=True)        # where no notification is
     fault = fault_persist.get_fault(ctxt, instance_id)   # the show view
+    fault_persist.resolve_faults(ctxt, instance_id)      # it recovered
     fault_persist.delete_faults(ctxt, instance_id)       # with the instance
     fault_persist.purge_faults(datetime.timedelta(days=90))
 
@@ -28,6 +29,7 @@ from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
+from fault_persist.faults import resolve_faults
 from fault_persist.opts import set_defaults
 from fault_persist.request_log import entries_between
 from fault_persist.request_log import get_task
@@ -43,6 +45,7 @@ __all__ = [
     'save_fault',
     'get_fault',
     'list_faults',
+    'resolve_faults',
     'delete_faults',
     'purge_faults',
     'track_task',

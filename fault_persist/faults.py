@@ -7,6 +7,7 @@ stores and queries.
 """
 
 import datetime
+import re
 import uuid
 
 from oslo_config import cfg
@@ -33,7 +34,26 @@ retention_opts = [
                     '0 keeps faults for ever.'),
 ]
 
+resolution_opts = [
+    cfg.BoolOpt('resolve_on_success',
+                default=True,
+                help='Resolve the faults of a resource when a task on it '
+                     'completes later (an ".end" notification of any action '
+                     'on it, or a track_task with its instance_id that '
+                     'succeeds): a resolved fault is no longer the one the '
+                     'show view returns, and stays in the fault history '
+                     'with the time it was resolved. When false, faults are '
+                     'resolved only by fault_persist.resolve_faults.'),
+]
+
 ID_MAX_CHARS = 64
+#: The kind of resource of a fault when none is given.
+DEFAULT_RESOURCE_TYPE = 'instance'
+#: The kind of a fault that names no resource: ``instance_id`` holds the
+#: host's name. Never in a show view; listed only for callers allowed
+#: ``fault_persist:fault:hosts``.
+HOST_RESOURCE_TYPE = db_api.HOST
+_RESOURCE_TYPE = re.compile(r'[a-z][a-z0-9_]*\Z')
 # Optional columns a caller may set, and the width of each.
 FIELD_WIDTHS = {
     'project_id': 64,
@@ -45,6 +65,7 @@ FIELD_WIDTHS = {
     'host': 255,
     'priority': 16,
     'code': 64,
+    'resource_type': 32,
 }
 ISO8601_UTC = '%Y-%m-%dT%H:%M:%SZ'
 
@@ -67,7 +88,29 @@ def _instance_id(value):
     return text
 
 
+def check_resource_type(value):
+    """A resource type, checked: a lower-case word of at most 32 characters.
+
+    :param value: e.g. ``instance``, ``volume``, ``host``; ``None`` (or
+        blank) is :data:`DEFAULT_RESOURCE_TYPE`.
+    :raises: :class:`~fault_persist.exception.InvalidField`.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_RESOURCE_TYPE
+    width = FIELD_WIDTHS['resource_type']
+    if not isinstance(value, str) or not _RESOURCE_TYPE.match(value):
+        raise exception.InvalidField(
+            field='resource_type', value=value,
+            reason='not a lower-case word ([a-z][a-z0-9_]*)')
+    if len(value) > width:
+        raise exception.InvalidField(field='resource_type', value=value,
+                                     reason='longer than %d' % width)
+    return value
+
+
 def _optional_field(name, value):
+    if name == 'resource_type':
+        return check_resource_type(value)
     if value is None:
         return None
     text = sanitize.to_text(value).strip()
@@ -88,8 +131,8 @@ def fault_record(instance_id, message, details=None, created=None,
                  **fields):
     """Validate and sanitise one fault into a row of ``instance_faults``.
 
-    :param instance_id: the instance the fault belongs to (``str``, UUID or
-        integer; coerced to text).
+    :param instance_id: the resource the fault belongs to (``str``, UUID or
+        integer; coerced to text); the host's name for a host fault.
     :param message: the one-line message; masked and cut to 255 characters.
     :param details: text, bytes, traceback lines or a mapping; masked and
         cut to ``max_details_bytes`` UTF-8 bytes keeping the tail.
@@ -99,7 +142,9 @@ def fault_record(instance_id, message, details=None, created=None,
         :func:`~fault_persist.sanitize.clean_message` and
         :func:`~fault_persist.sanitize.clean_details` already (the events
         of :mod:`fault_persist.extract`): they are not cleaned twice.
-    :param fields: optional columns, see :data:`FIELD_WIDTHS`.
+    :param fields: optional columns, see :data:`FIELD_WIDTHS`;
+        ``resource_type`` is ``instance`` unless given (see
+        :func:`check_resource_type`).
     :returns: a dict of column values, with a new ``id`` (and
         ``message_id`` when none was given).
     :raises: :class:`~fault_persist.exception.InvalidInstanceId`,
@@ -158,16 +203,24 @@ def record_of_event(event):
            if name not in ('kind', 'timestamp')}
     row.update(created=event['timestamp'], updated=event['timestamp'],
                deleted=False, deleted_at=None)
+    # Spooled before resource types were recorded.
+    row.setdefault('resource_type', DEFAULT_RESOURCE_TYPE)
     return row
 
 
-def store_faults(rows):
+def store_faults(rows, resolve=True):
     """Store validated fault rows once each (the direct calls' path).
 
     :param rows: dicts made by :func:`fault_record`.
+    :param resolve: store a fault resolved when its resource completed a
+        task after it (``[fault_persist] resolve_on_success``).
     :returns: the stored id of each row.
     """
-    return db_api.add_faults(rows)
+    return db_api.add_faults(rows, resolve=resolve)
+
+
+def _iso8601(when):
+    return None if when is None else when.strftime(ISO8601_UTC)
 
 
 def fault_view(fault, show_details):
@@ -178,7 +231,7 @@ def fault_view(fault, show_details):
     :returns: ``{'created': ISO 8601 UTC, 'message': ..., 'details': ...}``,
         without ``details`` unless ``show_details``.
     """
-    view = {'created': fault.created.strftime(ISO8601_UTC),
+    view = {'created': _iso8601(fault.created),
             'message': fault.message}
     if show_details:
         view['details'] = fault.details
@@ -186,7 +239,11 @@ def fault_view(fault, show_details):
 
 
 def get_fault(context, instance_id):
-    """The latest fault of an instance, for the host's ``show`` view.
+    """The latest fault of a resource, for the host's ``show`` view.
+
+    The latest fault that is neither resolved (see :func:`resolve_faults`
+    and ``[fault_persist] resolve_on_success``) nor deleted; a host's
+    fault (``resource_type`` ``host``) never, whatever the caller.
 
     Merge it into the server view as Nova does with ``fault``::
 
@@ -195,10 +252,10 @@ def get_fault(context, instance_id):
             view['fault'] = fault
 
     :param context: the caller's ``RequestContext``.
-    :param instance_id: the instance shown.
+    :param instance_id: the resource shown.
     :returns: ``{'created', 'message', 'details'}`` or ``None`` when the
-        instance has no (visible) fault; ``details`` only when the policy
-        rule ``fault_persist:fault:details`` allows the caller.
+        resource has no (visible, unresolved) fault; ``details`` only when
+        the policy rule ``fault_persist:fault:details`` allows the caller.
     """
     config.get_conf()
     ctxt = policy.request_context(context)
@@ -211,29 +268,45 @@ def get_fault(context, instance_id):
 
 
 def list_faults(context, instance_id=None, project_id=None, since=None,
-                before=None, limit=None, marker=None):
+                before=None, limit=None, marker=None, resource_type=None,
+                unresolved=False):
     """Fault history, newest first, a page at a time.
+
+    Resolved faults are listed with the time they were resolved, unless
+    ``unresolved``.
 
     :param context: the caller's ``RequestContext``. Callers without the
         rule ``fault_persist:fault:all_projects`` see only their own
-        project's faults.
-    :param instance_id: only this instance's faults.
+        project's faults; callers without ``fault_persist:fault:hosts``
+        see no host faults (``resource_type`` ``host``).
+    :param instance_id: only this resource's faults.
     :param project_id: only this project's faults.
     :param since: datetime or ISO 8601 text; faults created at or after it.
     :param before: datetime or ISO 8601 text; faults created before it.
     :param limit: the page size; all faults when ``None``.
     :param marker: the ``id`` of the last fault of the previous page.
+    :param resource_type: only faults of resources of this kind, e.g.
+        ``volume``.
+    :param unresolved: ``True`` to leave resolved faults out.
     :returns: a list of dicts: the ``show`` view plus ``id``,
-        ``instance_id``, ``project_id``, ``request_id``, ``event_type``
-        and ``code``.
+        ``instance_id``, ``resource_type``, ``project_id``,
+        ``request_id``, ``event_type``, ``code`` and ``resolved_at`` (ISO
+        8601 UTC, or ``None`` while unresolved).
     :raises: :class:`~fault_persist.exception.Forbidden` when a caller
-        asks for another project; :class:`~fault_persist.exception.
-        InvalidMarker`, :class:`~fault_persist.exception.InvalidTimeRange`.
+        asks for another project, or for host faults without the rule;
+        :class:`~fault_persist.exception.InvalidMarker`,
+        :class:`~fault_persist.exception.InvalidTimeRange`,
+        :class:`~fault_persist.exception.InvalidField`.
     """
     config.get_conf()
     ctxt = policy.request_context(context)
     project_id = query_arguments.confine(
         ctxt, policies.FAULT_ALL_PROJECTS, project_id, 'list the faults')
+    hosts = policy.allowed(policies.FAULT_HOSTS, ctxt)
+    if resource_type is not None:
+        resource_type = check_resource_type(resource_type)
+        if resource_type == HOST_RESOURCE_TYPE and not hosts:
+            raise exception.Forbidden(action='list the faults of hosts')
     try:
         rows = db_api.list_faults(
             instance_id=None if instance_id is None
@@ -241,15 +314,41 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
             project_id=project_id,
             since=query_arguments.utc_time(since, 'since'),
             before=query_arguments.utc_time(before, 'before'),
-            limit=query_arguments.page_limit(limit), marker=marker)
+            limit=query_arguments.page_limit(limit), marker=marker,
+            resource_type=resource_type, unresolved=bool(unresolved),
+            hosts=hosts)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     show_details = policy.allowed(policies.FAULT_DETAILS, ctxt)
     return [dict(fault_view(row, show_details),
                  id=row.id, instance_id=row.instance_id,
+                 resource_type=row.resource_type,
                  project_id=row.project_id, request_id=row.request_id,
-                 event_type=row.event_type, code=row.code)
+                 event_type=row.event_type, code=row.code,
+                 resolved_at=_iso8601(row.resolved_at))
             for row in rows]
+
+
+def resolve_faults(context, instance_id):
+    """Mark the faults of a resource resolved, now.
+
+    For a host that knows a resource has recovered without a task that
+    says so: its faults leave the ``show`` view and stay in the history
+    with the time they were resolved. Example, once an instance answers
+    again::
+
+        fault_persist.resolve_faults(context, instance.id)
+
+    :param context: the caller's ``RequestContext`` (unused for scoping:
+        the host has already authorised the action on the resource).
+    :param instance_id: the resource (the host's name for host faults).
+    :returns: how many faults were marked resolved: those neither
+        resolved nor deleted before.
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId`.
+    """
+    config.get_conf()
+    return db_api.resolve_faults(_instance_id(instance_id),
+                                 timeutils.utcnow())
 
 
 def delete_faults(context, instance_id):

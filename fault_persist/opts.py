@@ -30,6 +30,7 @@ def _fault_persist_opts():
         writer.writer_opts,
         spool.spool_opts,
         faults.retention_opts,
+        faults.resolution_opts,
         request_log_text.text_opts,
         request_log.retention_opts,
     ))

@@ -9,6 +9,7 @@ from oslo_policy import policy
 
 FAULT_DETAILS = 'fault_persist:fault:details'
 FAULT_ALL_PROJECTS = 'fault_persist:fault:all_projects'
+FAULT_HOSTS = 'fault_persist:fault:hosts'
 REQUEST_LOG_ALL_PROJECTS = 'fault_persist:request_log:all_projects'
 
 ADMIN = 'role:admin'
@@ -30,6 +31,16 @@ rules = [
                     'caller reads only the faults of its own project.',
         operations=[{'path': 'fault_persist.get_fault', 'method': 'CALL'},
                     {'path': 'fault_persist.list_faults', 'method': 'CALL'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        name=FAULT_HOSTS,
+        check_str=ADMIN,
+        description='List the faults of hosts: errors that name no '
+                    'resource (resource_type "host"), which may tell of '
+                    'other projects\' work on the host. Without this rule '
+                    'a caller never sees them. No caller sees them in the '
+                    'show view.',
+        operations=[{'path': 'fault_persist.list_faults', 'method': 'CALL'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
         name=REQUEST_LOG_ALL_PROJECTS,

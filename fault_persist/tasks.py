@@ -147,9 +147,13 @@ def entry_message(row):
                         row['detail_message'])
 
 
-def store_entries(entries):
-    """Store request-log entries (see ``db_api.add_task_entries``)."""
-    return db_api.add_task_entries(entries, entry_message)
+def store_entries(entries, resolve=True):
+    """Store request-log entries (see ``db_api.add_task_entries``).
+
+    :param resolve: whether a completed entry resolves the earlier faults
+        of its resource (``[fault_persist] resolve_on_success``).
+    """
+    return db_api.add_task_entries(entries, entry_message, resolve=resolve)
 
 
 def event_of_entry(entry):
@@ -171,7 +175,7 @@ def _entry_of_spooled(event):
     return entry
 
 
-def record_events(events):
+def record_events(events, resolve=True):
     """Record the request-log entries of captured events.
 
     The request-log half of what the captures store: they commit these
@@ -191,6 +195,7 @@ def record_events(events):
 
     :param events: a list of event dicts, as
         :meth:`fault_persist.extract.Definitions.extract` makes them.
+    :param resolve: as :func:`store_entries` takes it.
     :returns: how many entries this call stored.
     :raises: oslo.db exceptions (``DBError`` and subclasses) when the
         database fails; the caller keeps the events and calls again.
@@ -198,7 +203,7 @@ def record_events(events):
     entries = entries_of(events)
     if not entries:
         return 0
-    stored, _task_ids = store_entries(entries)
+    stored, _task_ids = store_entries(entries, resolve)
     return stored
 
 

@@ -39,7 +39,7 @@ def _format_exc_info(exc_info):
 
 
 def save_fault(context, instance_id, message, details=None, exc_info=None,
-               **fields):
+               resource_type='instance', **fields):
     """Record a fault that no notification carries (the direct call).
 
     Example, in a host service's error path::
@@ -54,7 +54,8 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
     :param context: the request's ``RequestContext`` (or its dict form, or
         ``None``); its ``project_id``, ``user_id`` and ``request_id`` fill
         the fields not given.
-    :param instance_id: the instance that suffered the fault.
+    :param instance_id: the resource that suffered the fault (the host's
+        name for a fault of the host itself).
     :param message: a one-line message. With ``exc_info`` it may be
         ``None``: the exception's class and text are used.
     :param details: free text, e.g. a traceback. Non-text values are
@@ -62,6 +63,10 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
     :param exc_info: ``True`` for the exception being handled, or a
         ``sys.exc_info()`` tuple: its traceback is appended to ``details``
         and its class name becomes ``code`` unless one is given.
+    :param resource_type: the kind of resource, a lower-case word:
+        ``instance`` (the default), ``volume``, ``backup``, ``cluster``...;
+        ``host`` for an error that names no resource (never in a show
+        view).
     :param fields: optional columns: ``project_id``, ``user_id``,
         ``request_id``, ``message_id`` (makes the call idempotent),
         ``event_type``, ``publisher_id``, ``host``, ``priority``, ``code``.
@@ -86,9 +91,11 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
     fields.setdefault('request_id', ctxt.request_id)
     row = faults.fault_record(
         instance_id, message, details,
-        max_details_bytes=conf.fault_persist.details_max_bytes, **fields)
+        max_details_bytes=conf.fault_persist.details_max_bytes,
+        resource_type=resource_type, **fields)
     try:
-        return faults.store_faults([row])[0]
+        return faults.store_faults(
+            [row], resolve=conf.fault_persist.resolve_on_success)[0]
     except db_api.DATABASE_ERRORS as exc:
         LOG.warning('fault_persist could not store the fault of instance '
                     '%(instance_id)s (%(error)s); it is spooled and will be '
@@ -150,7 +157,9 @@ def _store_quietly(conf, entries):
     :returns: the task id, or ``None`` while the database is unavailable.
     """
     try:
-        return tasks.store_entries(entries)[1].get(entries[-1]['message_id'])
+        return tasks.store_entries(
+            entries, resolve=conf.fault_persist.resolve_on_success)[1].get(
+            entries[-1]['message_id'])
     except db_api.DATABASE_ERRORS as exc:
         LOG.warning('fault_persist could not write the request log of task '
                     '%(target)s (%(error)s); the entries are spooled and '
@@ -197,7 +206,9 @@ def track_task(context, app, target, task_id=None, instance_id=None):
     :param target: what the task acts on, e.g. a URI.
     :param task_id: the id of a task recorded before, which this work
         continues; a new task by default.
-    :param instance_id: the instance the task acts on, if any.
+    :param instance_id: the resource the task acts on, if any. When the
+        work succeeds, the faults of that resource from before it are
+        resolved (unless ``[fault_persist] resolve_on_success`` is false).
     :returns: a context manager yielding a :class:`TrackedTask`.
     :raises: :class:`~fault_persist.exception.InvalidField` for a blank
         ``app`` or ``target``; :class:`~fault_persist.exception.

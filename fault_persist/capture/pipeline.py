@@ -69,12 +69,17 @@ class Pipeline:
     :param recogniser: a :class:`~fault_persist.recognise.Recogniser`.
     :param definitions: :class:`~fault_persist.extract.Definitions`.
     :param track_tasks: whether events also go to the request log.
+    :param resolve_on_success: whether a completed task resolves the
+        earlier faults of its resource (and a fault stored after such a
+        task is stored resolved).
     """
 
-    def __init__(self, recogniser, definitions, track_tasks=True):
+    def __init__(self, recogniser, definitions, track_tasks=True,
+                 resolve_on_success=True):
         self.recogniser = recogniser
         self.definitions = definitions
         self.track_tasks = track_tasks
+        self.resolve_on_success = resolve_on_success
         self.counters = Counters()
 
     @classmethod
@@ -82,7 +87,8 @@ class Pipeline:
         """A pipeline for the ``[fault_persist]`` options of ``conf``."""
         return cls(recognise.Recogniser.from_conf(conf),
                    extract.Definitions.from_conf(conf),
-                   conf.fault_persist.track_tasks)
+                   conf.fault_persist.track_tasks,
+                   conf.fault_persist.resolve_on_success)
 
     def event_of(self, ctxt, message, priority=None):
         """The event of a notification, or ``None`` when it is not ours.
@@ -252,7 +258,8 @@ class Pipeline:
         entries = tasks.entries_of(events) if self.track_tasks else []
         # Faults and their request-log entries commit together.
         db_api.add_captured(self.fault_rows(events), entries,
-                            tasks.entry_message)
+                            tasks.entry_message,
+                            resolve=self.resolve_on_success)
         self.counters.add('stored', len(events))
 
     def _reject(self, event, exc):

@@ -7,6 +7,7 @@ each function here opens its transaction with ``writer``/``reader`` on a
 private scope object.
 """
 
+import bisect
 import os
 
 from oslo_config import cfg
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from fault_persist.db import models
 from fault_persist.db import task_upsert
+from fault_persist import request_log_text as text
 
 database_opts = [
     cfg.StrOpt('connection',
@@ -188,7 +190,7 @@ _STORED_FAULT_IDS = sa.select(_FAULTS.c.message_id, _FAULTS.c.id).where(
 @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
                            inc_retry_interval=True, max_retry_interval=0.5,
                            exception_checker=_sqlite_busy)
-def add_faults(rows):
+def add_faults(rows, resolve=True):
     """Insert fault rows, once each, whatever was stored before.
 
     Idempotent on ``message_id``: a row whose ``message_id`` is already
@@ -196,28 +198,31 @@ def add_faults(rows):
 
     :param rows: a list of dicts of :class:`~models.InstanceFault` columns,
         each with ``id`` and ``message_id``.
+    :param resolve: store a row resolved when its resource completed a
+        task after it (see :func:`_resolve_new_faults`).
     :returns: the stored id of each row, in order.
     """
     if not rows:
         return []
     try:
-        return _add_faults_once(rows)
+        return _add_faults_once(rows, resolve)
     except db_exc.DBDuplicateEntry:
         # Another writer stored one of these between our look-up and our
         # insert: settle each row on its own.
-        return [_add_faults_once([row])[0] for row in rows]
+        return [_add_faults_once([row], resolve)[0] for row in rows]
 
 
-def _add_faults_once(rows):
+def _add_faults_once(rows, resolve):
     with _write_connection() as connection:
-        return _add_faults_on(connection, rows)
+        return _add_faults_on(connection, rows, resolve=resolve)
 
 
-def _add_faults_on(connection, rows, look_up=True):
+def _add_faults_on(connection, rows, look_up=True, resolve=True):
     """Insert the rows not stored yet; the stored id of each row.
 
     :param look_up: look for rows stored before; without, a row stored
         before makes the insert fail with ``DBDuplicateEntry``.
+    :param resolve: as :func:`add_faults` takes it.
     """
     if not rows:
         return []
@@ -231,50 +236,71 @@ def _add_faults_on(connection, rows, look_up=True):
             stored[row['message_id']] = row['id']
             fresh.append(row)
     if fresh:
-        connection.execute(_INSERT_FAULTS, fresh)
+        connection.execute(_INSERT_FAULTS,
+                           _resolve_new_faults(connection, fresh, resolve))
     return [stored[row['message_id']] for row in rows]
 
 
-def _visible(query, project_id):
-    query = query.where(models.InstanceFault.deleted.is_(False))
+def _visible(query, project_id, hosts=True):
+    fault = models.InstanceFault
+    # "= false", not "IS false": MySQL and MariaDB seek an index on an
+    # equality only, and the show view's index has deleted second.
+    query = query.where(fault.deleted == sa.false())
     if project_id is not None:
-        query = query.where(models.InstanceFault.project_id == project_id)
+        query = query.where(fault.project_id == project_id)
+    if not hosts:
+        query = query.where(fault.resource_type != HOST)
     return query
 
 
 def get_latest_fault(instance_id, project_id=None):
-    """The newest non-deleted fault of an instance, or ``None``.
+    """The newest fault of a resource that shows, or ``None``.
 
-    :param instance_id: the instance's id.
+    A fault shows while it is neither deleted nor resolved; a host's fault
+    never shows.
+
+    :param instance_id: the resource's id.
     :param project_id: when given, only that project's faults count.
     :returns: an :class:`~models.InstanceFault` or ``None``.
     """
     fault = models.InstanceFault
     with _reader() as session:
-        query = _visible(sa.select(fault), project_id).where(
-            fault.instance_id == instance_id).order_by(
+        # A range of instance_faults_instance_id_deleted_resolved_at_
+        # created_idx, newest first.
+        query = _visible(sa.select(fault), project_id, hosts=False).where(
+            fault.instance_id == instance_id,
+            fault.resolved_at.is_(None)).order_by(
             fault.created.desc(), fault.id.desc()).limit(1)
         return session.execute(query).scalars().first()
 
 
 def list_faults(instance_id=None, project_id=None, since=None, before=None,
-                limit=None, marker=None):
+                limit=None, marker=None, resource_type=None, unresolved=False,
+                hosts=True):
     """Non-deleted faults, newest first, a page at a time.
 
-    :param instance_id: only this instance's faults.
+    :param instance_id: only this resource's faults.
     :param project_id: only this project's faults.
     :param since: only faults created at or after this naive UTC datetime.
     :param before: only faults created before this naive UTC datetime.
     :param limit: the largest number of faults returned.
     :param marker: the id of the last fault of the previous page.
+    :param resource_type: only faults of resources of this kind.
+    :param unresolved: only faults not resolved.
+    :param hosts: whether host faults (``resource_type`` ``host``) are
+        listed.
     :returns: a list of :class:`~models.InstanceFault`.
     :raises: :class:`LookupError` when ``marker`` is not a visible fault.
     """
     fault = models.InstanceFault
     with _reader() as session:
-        query = _visible(sa.select(fault), project_id)
+        query = _visible(sa.select(fault), project_id, hosts)
         if instance_id is not None:
             query = query.where(fault.instance_id == instance_id)
+        if resource_type is not None:
+            query = query.where(fault.resource_type == resource_type)
+        if unresolved:
+            query = query.where(fault.resolved_at.is_(None))
         if since is not None:
             query = query.where(fault.created >= since)
         if before is not None:
@@ -282,7 +308,7 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
         marker_row = None
         if marker is not None:
             marker_row = session.execute(
-                _visible(sa.select(fault), project_id).where(
+                _visible(sa.select(fault), project_id, hosts).where(
                     fault.id == marker)).scalars().first()
             if marker_row is None:
                 raise LookupError(marker)
@@ -290,6 +316,23 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
             query, fault, limit, ['created', 'id'], marker=marker_row,
             sort_dir='desc')
         return list(session.execute(query).scalars())
+
+
+def resolve_faults(instance_id, resolved_at):
+    """Mark every unresolved, non-deleted fault of a resource resolved.
+
+    :param instance_id: the resource's id.
+    :param resolved_at: the naive UTC time of the resolution.
+    :returns: how many faults were marked.
+    """
+    fault = models.InstanceFault
+    with _writer() as session:
+        return session.execute(
+            sa.update(fault)
+            .where(fault.instance_id == instance_id,
+                   fault.deleted == sa.false(),
+                   fault.resolved_at.is_(None))
+            .values(resolved_at=resolved_at)).rowcount
 
 
 def soft_delete_faults(instance_id, deleted_at):
@@ -304,7 +347,7 @@ def soft_delete_faults(instance_id, deleted_at):
         result = session.execute(
             sa.update(fault)
             .where(fault.instance_id == instance_id,
-                   fault.deleted.is_(False))
+                   fault.deleted == sa.false())
             .values(deleted=True, deleted_at=deleted_at, updated=deleted_at))
         return result.rowcount
 
@@ -342,6 +385,97 @@ _TASKS = models.Task.__table__
 _INSERT_ENTRIES = sa.insert(_LOG)
 _STORED_ENTRY_TASKS = sa.select(_LOG.c.message_id, _LOG.c.task_id).where(
     _LOG.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
+
+# Resolution ---------------------------------------------------------------
+#
+# A fault is resolved at the earliest "completed" request-log entry of its
+# resource created after it, whichever of the two is stored first: each
+# side looks for the other when it is stored. Times are the events' own,
+# so arrival order does not matter.
+
+#: The resource type of a fault that names no resource; never resolved by
+#: a task, never in a show view.
+HOST = 'host'
+_COMPLETED_AFTER = sa.select(_LOG.c.instance_id, _LOG.c.created).where(
+    _LOG.c.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
+    _LOG.c.status == text.COMPLETED,
+    _LOG.c.created > sa.bindparam('earliest')).order_by(
+    _LOG.c.instance_id, _LOG.c.created)
+
+
+def _resolve_new_faults(connection, rows, resolve):
+    """``rows`` as they are inserted: each with its ``resolved_at``.
+
+    One look-up (a range of ``request_log_instance_id_created_idx`` per
+    resource) finds the completed entries of the rows' resources created
+    after the earliest row; a row is resolved by the first one after it.
+
+    :param rows: fault rows not stored yet.
+    :param resolve: ``False`` leaves every row unresolved.
+    :returns: copies of ``rows`` with ``resolved_at`` (and
+        ``resource_type``, ``instance`` when missing).
+    """
+    rows = [dict(row, resolved_at=None,
+                 resource_type=row.get('resource_type') or 'instance')
+            for row in rows]
+    candidates = [row for row in rows if row['resource_type'] != HOST]
+    if not (resolve and candidates):
+        return rows
+    completed = {}
+    for instance_id, created in connection.execute(_COMPLETED_AFTER, {
+            'instance_ids': list({row['instance_id'] for row in candidates}),
+            'earliest': min(row['created'] for row in candidates)}):
+        completed.setdefault(instance_id, []).append(created)
+    for row in candidates:
+        times = completed.get(row['instance_id'], ())
+        later = bisect.bisect_right(times, row['created'])
+        if later < len(times):
+            row['resolved_at'] = times[later]
+    return rows
+
+
+def _resolve_stored_faults(connection, entries):
+    """Resolve the stored faults that ``entries`` complete a task after.
+
+    One UPDATE per batch. It touches the faults of the batch's resources
+    that a completed entry of the batch may resolve (created before the
+    latest of them, not resolved before the earliest), and gives each the
+    earliest completed entry of its resource after it, unless it was
+    resolved earlier (e.g. by :func:`resolve_faults`). Stored entries
+    count too, so the result is that of the definition whatever the order
+    of arrival, and storing the batch again changes nothing.
+
+    :param entries: the entries just inserted, in this transaction.
+    """
+    done = [entry for entry in entries
+            if entry['status'] == text.COMPLETED and entry['instance_id']]
+    if done:
+        connection.execute(_RESOLVE_STORED_FAULTS, {
+            'instance_ids': list({entry['instance_id'] for entry in done}),
+            'latest': max(entry['created'] for entry in done),
+            'earliest': min(entry['created'] for entry in done)})
+
+
+def _resolve_stored_faults_statement():
+    fault, log = _FAULTS.c, _LOG.c
+    earliest_completion = sa.select(sa.func.min(log.created)).where(
+        log.instance_id == fault.instance_id,
+        log.status == text.COMPLETED,
+        log.created > fault.created,
+        sa.or_(fault.resolved_at.is_(None),
+               log.created < fault.resolved_at)).scalar_subquery()
+    return sa.update(_FAULTS).where(
+        fault.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
+        fault.resource_type != HOST,
+        fault.created < sa.bindparam('latest'),
+        sa.or_(fault.resolved_at.is_(None),
+               fault.resolved_at > sa.bindparam('earliest'))).values(
+        resolved_at=sa.func.coalesce(earliest_completion, fault.resolved_at))
+
+
+_RESOLVE_STORED_FAULTS = _resolve_stored_faults_statement()
+
+
 #: The columns of an entry a caller gives :func:`add_task_entries`.
 ENTRY_COLUMNS = tuple(name for name in _LOG.c.keys()
                       if name not in ('id', 'task_id', 'message'))
@@ -373,7 +507,7 @@ def _settle_again(exc):
                            inc_retry_interval=True, max_retry_interval=1,
                            retry_on_deadlock=True,
                            exception_checker=_settle_again)
-def add_task_entries(entries, word):
+def add_task_entries(entries, word, resolve=True):
     """Store request-log entries once each and open or advance their tasks.
 
     Idempotent on ``message_id``: an entry already stored is neither
@@ -387,16 +521,20 @@ def add_task_entries(entries, word):
         task's key, ``correlation_id`` and ``action``.
     :param word: ``word(row)``, the message of an entry row once its
         ``task_id`` is known.
+    :param resolve: resolve the faults that an entry of a completed task
+        comes after (see :func:`_resolve_stored_faults`).
     :returns: ``(stored, task_ids)``: how many entries were stored by this
         call, and ``{message_id: task_id}`` of every entry given.
     :raises: oslo.db exceptions when the database fails; a second call
         with the same entries is then harmless.
     """
     with _write_connection() as connection:
-        return _add_task_entries_on(connection, entries, word)
+        return _add_task_entries_on(connection, entries, word,
+                                    resolve=resolve)
 
 
-def _add_task_entries_on(connection, entries, word, look_up=True):
+def _add_task_entries_on(connection, entries, word, look_up=True,
+                         resolve=True):
     """As :func:`add_task_entries`, in the transaction of ``connection``.
 
     :param look_up: as :func:`_add_faults_on` takes it.
@@ -428,10 +566,12 @@ def _add_task_entries_on(connection, entries, word, look_up=True):
         rows.append(row)
         known[row['message_id']] = row['task_id']
     connection.execute(_INSERT_ENTRIES, rows)
+    if resolve:
+        _resolve_stored_faults(connection, rows)
     return len(rows), known
 
 
-def add_captured(fault_rows, entries, word):
+def add_captured(fault_rows, entries, word, resolve=True):
     """Store what a capture made of a batch, in one transaction.
 
     The faults and the request-log entries of a batch of notifications
@@ -447,24 +587,29 @@ def add_captured(fault_rows, entries, word):
     :param fault_rows: as :func:`add_faults` takes them.
     :param entries: as :func:`add_task_entries` takes them.
     :param word: as :func:`add_task_entries` takes it.
+    :param resolve: as :func:`add_faults` and :func:`add_task_entries`
+        take it.
     :returns: ``(fault_ids, entries_stored)``: the stored id of each fault
         row, and how many entries this call stored.
     :raises: oslo.db exceptions when the database fails; a second call
         with the same rows and entries is then harmless.
     """
     try:
-        return _add_captured_once(fault_rows, entries, word, look_up=False)
+        return _add_captured_once(fault_rows, entries, word, resolve,
+                                  look_up=False)
     except DATABASE_ERRORS as exc:
         if not (_settle_again(exc) or isinstance(exc, db_exc.DBDeadlock)):
             raise
-    return _add_captured_settling(fault_rows, entries, word)
+    return _add_captured_settling(fault_rows, entries, word, resolve)
 
 
-def _add_captured_once(fault_rows, entries, word, look_up):
+def _add_captured_once(fault_rows, entries, word, resolve, look_up):
     with _write_connection() as connection:
-        fault_ids = _add_faults_on(connection, fault_rows, look_up)
+        # Faults first: a completed entry of the batch then resolves the
+        # faults of the batch it comes after too.
+        fault_ids = _add_faults_on(connection, fault_rows, look_up, resolve)
         stored, _task_ids = _add_task_entries_on(connection, entries, word,
-                                                 look_up)
+                                                 look_up, resolve)
     return fault_ids, stored
 
 
@@ -472,10 +617,11 @@ def _add_captured_once(fault_rows, entries, word, look_up):
                            inc_retry_interval=True, max_retry_interval=1,
                            retry_on_deadlock=True,
                            exception_checker=_settle_again)
-def _add_captured_settling(fault_rows, entries, word):
+def _add_captured_settling(fault_rows, entries, word, resolve):
     # After a conflict with another writer, a second pass sees what that
     # writer stored.
-    return _add_captured_once(fault_rows, entries, word, look_up=True)
+    return _add_captured_once(fault_rows, entries, word, resolve,
+                              look_up=True)
 
 
 def _visible_tasks(query, project_id):

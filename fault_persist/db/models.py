@@ -32,14 +32,23 @@ class Base(orm.DeclarativeBase):
 
 
 class InstanceFault(Base):
-    """One fault an instance suffered; the latest is shown by ``show``."""
+    """One fault a resource suffered.
+
+    ``instance_id`` is the id of the failed resource, of kind
+    ``resource_type`` (``instance``, ``volume``, ...; ``host`` for an error
+    that names no resource, ``instance_id`` then holds the host name). The
+    latest fault of a resource not ``resolved_at`` (by a later successful
+    task on it) is shown by ``show``.
+    """
 
     __tablename__ = 'instance_faults'
     __table_args__ = (
         UniqueConstraint('message_id', name='uniq_instance_faults0message_id'),
-        # "the latest fault of an instance": equality, equality, range.
-        Index('instance_faults_instance_id_deleted_created_idx',
-              'instance_id', 'deleted', 'created'),
+        # "the latest unresolved fault of a resource" (the show view):
+        # equality, equality, IS NULL (an equality to a btree), range; the
+        # newest is the first row of the range.
+        Index('instance_faults_instance_id_deleted_resolved_at_created_idx',
+              'instance_id', 'deleted', 'resolved_at', 'created'),
         # "the faults of a project since T".
         Index('instance_faults_project_id_created_idx',
               'project_id', 'created'),
@@ -66,6 +75,9 @@ class InstanceFault(Base):
     host = Column(String(255), nullable=True)
     priority = Column(String(16), nullable=True)
     code = Column(String(64), nullable=True)
+    resource_type = Column(String(32), nullable=False,
+                           server_default='instance')
+    resolved_at = Column(Timestamp, nullable=True)
 
 
 # SQLite gives auto-increment ids only to an INTEGER PRIMARY KEY.

@@ -256,3 +256,219 @@ class FaultStoreBehaviour:
         self.assertEqual(3, len(set(ids)))
         self.assertEqual(3, len(fault_persist.list_faults(
             base.admin_context(), instance_id='instance-1')))
+
+    # Resource types, host faults and resolution ------------------------
+
+    def _capture(self, *events):
+        capture_pipeline.Pipeline.from_conf(self.conf).store(list(events))
+
+    def _error(self, instance_id, second, **kwargs):
+        return task_events.trove_event(
+            'error', 'req-' + uuidutils.generate_uuid(),
+            task_events.seconds(second),
+            payload={'instance_id': instance_id}, **kwargs)
+
+    def _end(self, instance_id, second, action='instance_create'):
+        # Any action completed on the resource resolves its faults.
+        return task_events.notification_event(
+            task_events.TROVE_ERROR, event_type='dbaas.%s.end' % action,
+            priority='INFO', timestamp=task_events.seconds(second),
+            payload={'instance_id': instance_id,
+                     'request_id': 'req-' + uuidutils.generate_uuid()})
+
+    def _history(self, instance_id, **kwargs):
+        return [(fault['created'], fault['resolved_at'])
+                for fault in fault_persist.list_faults(
+                    base.admin_context(), instance_id=instance_id,
+                    **kwargs)]
+
+    def test_a_later_end_resolves_the_fault(self):
+        instance_id = uuidutils.generate_uuid()
+        self._capture(self._error(instance_id, 0))
+        self.assertIsNotNone(fault_persist.get_fault(base.admin_context(),
+                                                     instance_id))
+        self._capture(self._end(instance_id, 10, action='instance_restart'))
+        self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                  instance_id))
+        self.assertEqual([('2026-05-04T10:00:00Z', '2026-05-04T10:00:10Z')],
+                         self._history(instance_id))
+
+    def test_an_end_stored_before_an_older_error_resolves_it_the_same(self):
+        instance_id = uuidutils.generate_uuid()
+        self._capture(self._end(instance_id, 20))
+        self._capture(self._end(instance_id, 10))
+        self._capture(self._error(instance_id, 0))
+        self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                  instance_id))
+        self.assertEqual([('2026-05-04T10:00:00Z', '2026-05-04T10:00:10Z')],
+                         self._history(instance_id))
+
+    def test_a_later_end_moves_resolved_at_back_to_the_earliest(self):
+        instance_id = uuidutils.generate_uuid()
+        self._capture(self._error(instance_id, 0))
+        self._capture(self._end(instance_id, 20))
+        self._capture(self._end(instance_id, 10))
+        self.assertEqual([('2026-05-04T10:00:00Z', '2026-05-04T10:00:10Z')],
+                         self._history(instance_id))
+
+    def test_an_end_older_than_the_error_does_not_resolve_it(self):
+        first, second = (uuidutils.generate_uuid() for _ in range(2))
+        self._capture(self._end(first, 0))
+        self._capture(self._error(first, 10))
+        self._capture(self._error(second, 10))
+        self._capture(self._end(second, 0))
+        for instance_id in (first, second):
+            fault = fault_persist.get_fault(base.admin_context(), instance_id)
+            self.assertEqual('2026-05-04T10:00:10Z', fault['created'])
+            self.assertEqual([('2026-05-04T10:00:10Z', None)],
+                             self._history(instance_id))
+
+    def test_one_batch_in_any_order_resolves_by_the_events_times(self):
+        instance_id = uuidutils.generate_uuid()
+        events = [self._error(instance_id, 30), self._end(instance_id, 10),
+                  self._error(instance_id, 0), self._error(instance_id, 20),
+                  self._end(instance_id, 25)]
+        self._capture(*events)
+        self.assertEqual([('2026-05-04T10:00:30Z', None),
+                          ('2026-05-04T10:00:20Z', '2026-05-04T10:00:25Z'),
+                          ('2026-05-04T10:00:00Z', '2026-05-04T10:00:10Z')],
+                         self._history(instance_id))
+        self.assertEqual('2026-05-04T10:00:30Z', fault_persist.get_fault(
+            base.admin_context(), instance_id)['created'])
+
+    def test_show_returns_the_newest_unresolved_fault_then_none(self):
+        instance_id = uuidutils.generate_uuid()
+        self._capture(self._error(instance_id, 0, message_id='old'))
+        self._capture(self._error(instance_id, 20, message_id='new'))
+        self._capture(self._end(instance_id, 10))
+        fault = fault_persist.get_fault(base.admin_context(), instance_id)
+        self.assertEqual('2026-05-04T10:00:20Z', fault['created'])
+        self._capture(self._end(instance_id, 30))
+        self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                  instance_id))
+
+    def test_history_keeps_resolved_faults_unless_unresolved_asked(self):
+        instance_id = uuidutils.generate_uuid()
+        self._capture(self._error(instance_id, 0), self._end(instance_id, 5),
+                      self._error(instance_id, 10))
+        self.assertEqual([('2026-05-04T10:00:10Z', None),
+                          ('2026-05-04T10:00:00Z', '2026-05-04T10:00:05Z')],
+                         self._history(instance_id))
+        self.assertEqual([('2026-05-04T10:00:10Z', None)],
+                         self._history(instance_id, unresolved=True))
+
+    def test_redelivered_errors_and_ends_resolve_the_same_once(self):
+        instance_id = uuidutils.generate_uuid()
+        error, end = self._error(instance_id, 0), self._end(instance_id, 10)
+        self._capture(error, end)
+        self._capture(error, end)
+        self._capture(end)
+        self._capture(error)
+        self.assertEqual([('2026-05-04T10:00:00Z', '2026-05-04T10:00:10Z')],
+                         self._history(instance_id))
+        self.assertEqual(2, len(fault_persist.list_request_log(
+            base.admin_context(), instance_id=instance_id)))
+
+    def test_resolve_on_success_false_resolves_nothing(self):
+        self.flags(resolve_on_success=False)
+        first, second = (uuidutils.generate_uuid() for _ in range(2))
+        self._capture(self._error(first, 0))
+        self._capture(self._end(first, 10))
+        self._capture(self._end(second, 10))
+        self._capture(self._error(second, 0))
+        for instance_id in (first, second):
+            self.assertIsNotNone(fault_persist.get_fault(
+                base.admin_context(), instance_id))
+            self.assertEqual([('2026-05-04T10:00:00Z', None)],
+                             self._history(instance_id))
+
+    def test_resolve_faults_resolves_now_and_counts(self):
+        instance_id, other = (uuidutils.generate_uuid() for _ in range(2))
+        for second in (0, 1):
+            self.useFixture(fp_fixtures.TimeOverride(
+                task_events.seconds(second)))
+            self._save(instance_id)
+        self._save(other)
+        self.useFixture(fp_fixtures.TimeOverride(task_events.seconds(60)))
+        self.assertEqual(2, fault_persist.resolve_faults(
+            base.admin_context(), instance_id))
+        self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                  instance_id))
+        self.assertIsNotNone(fault_persist.get_fault(base.admin_context(),
+                                                     other))
+        self.assertEqual({'2026-05-04T10:01:00Z'},
+                         {resolved for _created, resolved
+                          in self._history(instance_id)})
+        self.assertEqual(0, fault_persist.resolve_faults(
+            base.admin_context(), instance_id))
+        # A later end keeps the earlier resolution.
+        self._capture(self._end(instance_id, 90))
+        self.assertEqual({'2026-05-04T10:01:00Z'},
+                         {resolved for _created, resolved
+                          in self._history(instance_id)})
+
+    def test_save_fault_records_the_resource_type(self):
+        volume = uuidutils.generate_uuid()
+        self._save(volume, resource_type='volume')
+        self._save()
+        listed = fault_persist.list_faults(base.admin_context())
+        self.assertEqual({'volume', 'instance'},
+                         {fault['resource_type'] for fault in listed})
+        volumes = fault_persist.list_faults(base.admin_context(),
+                                            resource_type='volume')
+        self.assertEqual([volume], [fault['instance_id']
+                                    for fault in volumes])
+        self.assertIsNotNone(fault_persist.get_fault(base.admin_context(),
+                                                     volume))
+
+    def test_a_resource_type_that_is_not_a_lower_case_word_is_refused(self):
+        for bad in ('Volume', 'a b', '1st', 'x' * 33, 7):
+            self.assertRaises(exception.InvalidField, self._save,
+                              resource_type=bad)
+        self.assertRaises(exception.InvalidField, fault_persist.list_faults,
+                          base.admin_context(), resource_type='Volume')
+
+    def test_a_captured_event_carries_its_resource_type(self):
+        backup = uuidutils.generate_uuid()
+        error = self._error(backup, 0)
+        error['resource_type'] = 'backup'
+        self._capture(error)
+        self.assertEqual(['backup'], [
+            fault['resource_type'] for fault in fault_persist.list_faults(
+                base.admin_context(), instance_id=backup)])
+
+    def test_host_faults_are_never_shown_and_listed_only_to_admins(self):
+        host = 'compute-%s' % uuidutils.generate_uuid()
+        context = base.user_context('project-a')
+        fault_id = self._save(host, context=context, resource_type='host')
+        error = self._error(host, 0)
+        error['resource_type'] = 'host'
+        self._capture(error)
+        self._save(context=context)
+        for caller in (base.admin_context(), context):
+            self.assertIsNone(fault_persist.get_fault(caller, host))
+        admin = fault_persist.list_faults(base.admin_context(),
+                                          resource_type='host')
+        self.assertEqual(2, len(admin))
+        self.assertIn(fault_id, [fault['id'] for fault in admin])
+        self.assertEqual(3, len(fault_persist.list_faults(
+            base.admin_context())))
+        member = fault_persist.list_faults(context)
+        self.assertEqual(['instance'],
+                         [fault['resource_type'] for fault in member])
+        self.assertEqual([], fault_persist.list_faults(context,
+                                                       instance_id=host))
+        self.assertRaises(exception.Forbidden, fault_persist.list_faults,
+                          context, resource_type='host')
+
+    def test_a_completed_task_does_not_resolve_a_host_fault(self):
+        host = 'compute-%s' % uuidutils.generate_uuid()
+        for events in ([self._error(host, 0)], [self._end(host, 20)],
+                       [self._error(host, 30)]):
+            for event in events:
+                if event['kind'] == 'error':
+                    event['resource_type'] = 'host'
+            self._capture(*events)
+        self._capture(self._end(host, 40))
+        self.assertEqual({None}, {resolved for _created, resolved
+                                  in self._history(host)})

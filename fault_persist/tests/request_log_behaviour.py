@@ -8,6 +8,7 @@ import datetime
 import threading
 
 from oslo_utils import uuidutils
+import testtools
 
 import fault_persist
 from fault_persist import exception
@@ -510,6 +511,60 @@ class RequestLogBehaviour:
         self.assertEqual({'user-a'}, {entry['user'] for entry in entries})
         self.assertEqual({context.request_id},
                          {entry['request_id'] for entry in entries})
+
+    def _faults_of(self, instance_id):
+        return [(fault['created'], fault['resolved_at'])
+                for fault in fault_persist.list_faults(
+                    self._admin(), instance_id=instance_id)]
+
+    def test_track_task_success_resolves_the_instances_earlier_faults(self):
+        context = base.user_context('project-a', 'user-a')
+        for second in (0, 5):
+            self.useFixture(fp_fixtures.TimeOverride(ev.seconds(second)))
+            fault_persist.save_fault(context, 'vm-1', 'Clone failed')
+        fault_persist.save_fault(context, 'vm-2', 'Clone failed')
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(10)))
+        with fault_persist.track_task(context, 'kimchi', 'clone',
+                                      instance_id='vm-1'):
+            self.assertIsNotNone(fault_persist.get_fault(context, 'vm-1'))
+            self.useFixture(fp_fixtures.TimeOverride(ev.seconds(20)))
+        self.assertIsNone(fault_persist.get_fault(context, 'vm-1'))
+        self.assertEqual([('2026-05-04T10:00:05Z', '2026-05-04T10:00:20Z'),
+                          ('2026-05-04T10:00:00Z', '2026-05-04T10:00:20Z')],
+                         self._faults_of('vm-1'))
+        self.assertIsNotNone(fault_persist.get_fault(context, 'vm-2'))
+
+    def test_track_task_failure_resolves_nothing(self):
+        context = base.user_context('project-a', 'user-a')
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(0)))
+        fault_persist.save_fault(context, 'vm-1', 'Clone failed')
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(10)))
+        with testtools.ExpectedException(RuntimeError):
+            with fault_persist.track_task(context, 'kimchi', 'clone',
+                                          instance_id='vm-1'):
+                raise RuntimeError('again')
+        self.assertEqual([('2026-05-04T10:00:00Z', None)],
+                         self._faults_of('vm-1'))
+
+    def test_track_task_resolves_nothing_without_resolve_on_success(self):
+        self.flags(resolve_on_success=False)
+        context = base.user_context('project-a', 'user-a')
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(0)))
+        fault_persist.save_fault(context, 'vm-1', 'Clone failed')
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(10)))
+        with fault_persist.track_task(context, 'kimchi', 'clone',
+                                      instance_id='vm-1'):
+            pass
+        self.assertEqual([('2026-05-04T10:00:00Z', None)],
+                         self._faults_of('vm-1'))
+
+    def test_a_completed_notification_resolves_a_saved_fault(self):
+        self.useFixture(fp_fixtures.TimeOverride(ev.seconds(0)))
+        fault_persist.save_fault(None, ev.TROVE_INSTANCE, 'Resize failed')
+        tasks.record_events([ev.trove_event('end', _request_id(),
+                                            ev.seconds(30))])
+        self.assertEqual([('2026-05-04T10:00:00Z', '2026-05-04T10:00:30Z')],
+                         self._faults_of(ev.TROVE_INSTANCE))
 
     def test_track_task_records_failure_and_reraises(self):
         class CloneError(Exception):

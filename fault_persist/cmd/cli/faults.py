@@ -59,15 +59,23 @@ class ShowFault(lister.Lister):
 
 
 class ListFaults(lister.Lister):
-    """Fault history, newest first."""
+    """Fault history, newest first, resolved faults included."""
 
-    COLUMNS = ('id', 'instance_id', 'project_id', 'created', 'code',
-               'message')
+    COLUMNS = ('id', 'instance_id', 'resource_type', 'project_id',
+               'created', 'code', 'message', 'resolved_at')
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('--instance', metavar='INSTANCE_ID',
-                            help='Only this instance\'s faults.')
+                            help='Only the faults of this resource (an '
+                                 'instance, volume... or a host\'s name).')
+        parser.add_argument('--resource-type', metavar='TYPE',
+                            help='Only the faults of resources of this '
+                                 'kind: instance, volume, backup, host...')
+        parser.add_argument('--unresolved', action='store_true',
+                            help='Leave out the faults resolved since (by '
+                                 'a later successful task on the '
+                                 'resource, or resolve_faults).')
         parser.add_argument('--project', metavar='PROJECT_ID',
                             help='Only this project\'s faults.')
         parser.add_argument('--since', metavar='TIME',
@@ -90,7 +98,9 @@ class ListFaults(lister.Lister):
             instance_id=parsed_args.instance,
             project_id=parsed_args.project, since=parsed_args.since,
             before=parsed_args.before, limit=parsed_args.limit,
-            marker=parsed_args.marker)
+            marker=parsed_args.marker,
+            resource_type=parsed_args.resource_type,
+            unresolved=parsed_args.unresolved)
         columns = self.COLUMNS + (('details',) if parsed_args.long else ())
         return columns, [[fault.get(column) for column in columns]
                          for fault in faults]

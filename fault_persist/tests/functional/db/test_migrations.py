@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from fault_persist.db import migration
 from fault_persist.db import models
 from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import migration_behaviour
 
 
-class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
+class _ModelsMigrationsSync(migration_behaviour.MigrationBehaviour,
+                            test_migrations.ModelsMigrationsSync):
 
     SKIP_ON_UNAVAILABLE_DB = not fp_fixtures.IN_CI
 
@@ -35,7 +37,7 @@ class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
         self.assertIsNone(migration.version(engine=self.engine))
         migration.upgrade(engine=self.engine)
         head = migration.version(engine=self.engine)
-        self.assertEqual('0002', head)
+        self.assertEqual('0003', head)
         # A second sync is a no-op, not an error.
         migration.upgrade(engine=self.engine)
         self.assertEqual(head, migration.version(engine=self.engine))
@@ -58,7 +60,7 @@ class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
             host_version = connection.execute(sa.text(
                 'SELECT version_num FROM alembic_version')).scalar()
         self.assertEqual('host_head', host_version)
-        self.assertEqual('0002', migration.version(engine=self.engine))
+        self.assertEqual('0003', migration.version(engine=self.engine))
 
 
 class TestMigrationsSQLite(_ModelsMigrationsSync,

@@ -115,8 +115,12 @@ class TestFaultList(CliTestCase):
         self.assertEqual(['Disk too small', 'A guest error occurred',
                           'First failure'],
                          [fault['message'] for fault in faults])
-        self.assertEqual({'id', 'instance_id', 'project_id', 'created',
-                          'code', 'message'}, set(faults[0]))
+        self.assertEqual({'id', 'instance_id', 'resource_type', 'project_id',
+                          'created', 'code', 'message', 'resolved_at'},
+                         set(faults[0]))
+        self.assertEqual({('instance', None)},
+                         {(fault['resource_type'], fault['resolved_at'])
+                          for fault in faults})
 
     def test_filters_and_pages(self):
         code, out, err = self.cli('fault', 'list', '--instance', INSTANCE,
@@ -162,6 +166,77 @@ class TestFaultList(CliTestCase):
         self.assertEqual(1, code)
         self.assertIn('The fault_persist database is unavailable', err)
         self.assertNotIn('Traceback', err)
+
+
+class TestFaultListOfResources(CliTestCase):
+    """Faults of other kinds of resources, of a host, and resolved ones."""
+
+    def seed(self):
+        super().seed()
+        conf = cfg.ConfigOpts()
+        conf(['--config-file', self.config_file], project='fault_persist')
+        config.reset()
+        with _OwnEngine():
+            fault_persist.init(conf)
+            for day, call in (
+                    (4, lambda: fault_persist.save_fault(
+                        {'project_id': 'project-a'}, 'vol-1',
+                        'Attach failed', resource_type='volume')),
+                    (5, lambda: fault_persist.save_fault(
+                        None, 'compute-1', 'Libvirt is down',
+                        resource_type='host')),
+                    (6, lambda: fault_persist.resolve_faults(None,
+                                                             INSTANCE))):
+                with fp_fixtures.TimeOverride(
+                        datetime.datetime(2026, 3, day, 12, 0, 0)):
+                    call()
+
+    def listed(self, *args):
+        code, out, err = self.cli('fault', 'list', '-f', 'json', *args)
+        self.assertEqual(0, code, err)
+        return [(fault['instance_id'], fault['resource_type'],
+                 fault['resolved_at']) for fault in json.loads(out)]
+
+    def test_resource_type_and_resolved_at_columns(self):
+        self.assertEqual([
+            ('compute-1', 'host', None),
+            ('vol-1', 'volume', None),
+            (OTHER, 'instance', None),
+            (INSTANCE, 'instance', '2026-03-06T12:00:00Z'),
+            (INSTANCE, 'instance', '2026-03-06T12:00:00Z')], self.listed())
+
+    def test_resource_type_filter(self):
+        self.assertEqual([('vol-1', 'volume', None)],
+                         self.listed('--resource-type', 'volume'))
+        self.assertEqual([('compute-1', 'host', None)],
+                         self.listed('--resource-type', 'host'))
+
+    def test_unresolved_leaves_resolved_faults_out(self):
+        self.assertEqual([('compute-1', 'host', None),
+                          ('vol-1', 'volume', None),
+                          (OTHER, 'instance', None)],
+                         self.listed('--unresolved'))
+
+    def test_table_has_the_new_columns(self):
+        code, out, err = self.cli('fault', 'list', '--resource-type',
+                                  'volume')
+        self.assertEqual(0, code, err)
+        self.assertRegex(out.splitlines()[1],
+                         r'\| resource_type \|.*\| resolved_at \|')
+
+    def test_bad_resource_type_is_one_clear_line(self):
+        code, out, err = self.cli('fault', 'list', '--resource-type', 'Vol')
+        self.assertEqual(1, code)
+        self.assertEqual(1, len(err.strip().splitlines()), err)
+        self.assertIn('resource_type', err)
+
+    def test_show_skips_resolved_and_host_faults(self):
+        for resource in (INSTANCE, 'compute-1'):
+            code, out, err = self.cli('show', resource)
+            self.assertEqual(1, code, out)
+        code, out, err = self.cli('show', 'vol-1')
+        self.assertEqual(0, code, err)
+        self.assertRegex(out, r'\| fault_message +\| Attach failed')
 
 
 class CloneError(Exception):
