@@ -16,7 +16,8 @@ log, the spool)::
      'message', 'details', 'code', 'target': str or None}
 
 Every value is text (or ``None``) except ``timestamp``; secrets in
-``message`` and ``details`` are already masked and sizes bounded.
+``message``, ``details`` and ``target`` are already masked and sizes
+bounded.
 """
 
 import datetime
@@ -253,7 +254,10 @@ class Definitions:
         publisher_id = _text(message.get('publisher_id'))
         service, host = _split_publisher(publisher_id)
         event = {name: _text(values[name]) for name in FIELDS
-                 if name not in ('message', 'details')}
+                 if name not in ('message', 'details', 'target')}
+        # The request log shows the target to members: masked as a
+        # message is, before the event goes anywhere (the spool included).
+        event['target'] = sanitize.clean_message(values['target']) or None
         event['details'] = sanitize.clean_details(
             values['details'], self.max_details_bytes) or None
         event['message'] = sanitize.clean_message(values['message']) or None

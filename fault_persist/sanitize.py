@@ -60,27 +60,35 @@ _MESSAGE_KEEP = 4
 # How far beyond the part it keeps a bound reads before masking: a secret
 # shorter than this that overlaps the kept part is seen whole, so no half
 # of it survives the cut (see _masked_head and _masked_tail).
-MASK_MARGIN = 4096
+MASK_MARGIN = 1024
 
 
 _KEY_NAMES = '|'.join(re.escape(key) for key in sorted(
     set(_SECRET_KEYS + _MORE_KEYS), key=len, reverse=True))
-# key=value, key: value, "key": "value", 'key' => 'value', and the same
-# with JSON's escaped quotes (\"key\": \"value\", a JSON text inside JSON).
-# The key may carry a prefix (db_password, X-Auth-Token) and a suffix
-# after a separator (secret_access_key); the value is quoted (up to the
-# quote or the end of the line) or a run of characters up to a delimiter.
-_KEYED = re.compile(
-    r'(?P<head>(?:%s)\d*(?:[_.-][\w.-]*)?(?:\\*["\'])?\s*(?:=>|[:=])\s*'
-    r'(?:[ub]?(?P<quote>\\*["\']))?)'
-    r'(?P<value>(?(quote)[^"\'\\\n]*|[^\s"\'\\,;&)}\]<>]+))'
-    % _KEY_NAMES, re.IGNORECASE)
+# What follows a secret key in key=value, key: value, "key": "value",
+# 'key' => 'value', and the same with JSON's escaped quotes (\"key\":
+# \"value\", a JSON text inside JSON). The key may carry a prefix
+# (db_password, X-Auth-Token: the text before it is not read) and a
+# suffix after a separator (secret_access_key); the value is quoted (up
+# to the quote or the end of the line) or a run of characters up to a
+# delimiter. The keys are found by str.find() in the lower-cased text and
+# this is matched where each ends: a regular expression that looked for
+# any of the keys itself would cost fifty times as much.
+_AFTER_KEY = re.compile(
+    r'\d*(?:[_.-][\w.-]*)?(?:\\*["\'])?\s*(?:=>|[:=])\s*'
+    r'(?:[ubUB]?(?P<quote>\\*["\']))?'
+    r'(?P<value>(?(quote)[^"\'\\\n]*|[^\s"\'\\,;&)}\]<>]+))')
 # key value (a command line, prose): only a value that looks like a
 # secret, with a letter and a digit and 8 characters or more, so that
 # "invalid password for user" keeps its words.
-_KEY_SPACE_VALUE = re.compile(
-    r'(?P<head>(?:%s)\d*\s+)(?P<value>(?=[^\s"\'<>]*\d)'
-    r'(?=[^\s"\'<>]*[A-Za-z])[^\s"\'<>\\]{8,})' % _KEY_NAMES,
+_AFTER_KEY_SPACE = re.compile(
+    r'\d*\s+(?P<value>(?=[^\s"\'<>]*\d)(?=[^\s"\'<>]*[A-Za-z])'
+    r'[^\s"\'<>\\]{8,})')
+# The same, key included, for text whose lower-cased form is not as long
+# as itself (a few non-ASCII letters), where positions do not match.
+_KEYED = re.compile(r'(?:%s)(?:%s|%s)' % (
+    _KEY_NAMES, _AFTER_KEY.pattern,
+    _AFTER_KEY_SPACE.pattern.replace('?P<value>', '?P<spaced>')),
     re.IGNORECASE)
 _AUTHORIZATION = re.compile(
     r'(?P<head>(?:\bauthorization(?:\\*["\'])?\s*[:=]\s*(?:\\*["\'])?\s*'
@@ -208,9 +216,7 @@ def mask_secrets(text):
         text = _PEM.sub(_masked_pem, text)
         text = _PEM_TAIL.sub(_masked_pem, text)
     if _may_hold_secrets(text, lowered):
-        text = strutils.mask_password(text)
-        text = _KEYED.sub(_MASKED_VALUE, text)
-        text = _KEY_SPACE_VALUE.sub(_MASKED_VALUE, text)
+        text = _mask_keyed(strutils.mask_password(text))
     if any(hint in lowered for hint in _AUTHORIZATION_HINTS):
         text = _AUTHORIZATION.sub(_MASKED_VALUE, text)
     if '://' in text:
@@ -220,6 +226,42 @@ def mask_secrets(text):
     if any(hint in lowered for hint in _MYSQL_HINTS):
         text = _MYSQL_PASSWORD.sub(_MASKED_VALUE, text)
     return text
+
+
+def _mask_keyed(text):
+    """Mask the value after each secret key (see :data:`_AFTER_KEY`)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return _KEYED.sub(_masked_keyed_match, text)
+    spans = []
+    for key in _KEY_HINTS:
+        found = lowered.find(key)
+        while found >= 0:
+            end = found + len(key)
+            match = (_AFTER_KEY.match(text, end)
+                     or _AFTER_KEY_SPACE.match(text, end))
+            if match:
+                spans.append(match.span('value'))
+            found = lowered.find(key, end)
+    if not spans:
+        return text
+    spans.sort()
+    parts, done = [], 0
+    for start, end in spans:
+        if start < done:
+            continue  # the same value, after a key inside a longer one
+        parts.extend((text[done:start], _MASK))
+        done = end
+    parts.append(text[done:])
+    return ''.join(parts)
+
+
+def _masked_keyed_match(match):
+    group = 'value' if match.group('value') is not None else 'spaced'
+    start, end = match.span(group)
+    offset = match.start()
+    whole = match.group()
+    return whole[:start - offset] + _MASK + whole[end - offset:]
 
 
 def _masked_pem(match):
@@ -312,33 +354,52 @@ def _masked_head(text, keep):
     The window masked is :data:`MASK_MARGIN` characters longer than what
     is kept, so a secret that starts in the part kept is seen whole (or,
     when longer than the margin, by its start, which is what the patterns
-    need). Masking shortens text: the part kept must still end half a
-    margin before the window's edge, where a secret may be cut, so it
-    shrinks by what masking took beyond half a margin.
+    need). Masking shortens text: when it took more than half a margin,
+    text from the window's edge, where a secret may be cut short, could
+    move into the part kept; the token cut at the edge is dropped then.
     """
     end = keep + MASK_MARGIN
     if len(text) <= end:
         return mask_secrets(_printable(text))
     window = _printable(text[:end])
     masked = mask_secrets(window)
-    shrunk = len(window) - len(masked)
-    return masked[:max(keep - max(shrunk - MASK_MARGIN // 2, 0), 0)]
+    if len(window) - len(masked) > MASK_MARGIN // 2 and not (
+            text[end].isspace()):
+        # A secret cut by the edge is one token (or recognised by its
+        # start, and masked): what follows the last space.
+        masked = masked[:_last_space(masked) + 1]
+    return masked[:keep]
 
 
 def _masked_tail(text, keep):
     """The end of ``text``, masked: at most ``keep`` characters.
 
-    The mirror of :func:`_masked_head`: a secret that ends in the part
-    kept is seen whole, a PEM key by its end line.
+    The mirror of :func:`_masked_head`; a PEM key is recognised by its
+    end line too. A value whose key the edge cut off is on the key's
+    line: that line is dropped when masking took more than half a margin.
     """
     start = len(text) - keep - MASK_MARGIN
     if start <= 0:
         return mask_secrets(_printable(text))
     window = _printable(text[start:])
     masked = mask_secrets(window)
-    shrunk = len(window) - len(masked)
-    kept = keep - max(shrunk - MASK_MARGIN // 2, 0)
-    return masked[len(masked) - kept:] if kept > 0 else ''
+    if len(window) - len(masked) > MASK_MARGIN // 2:
+        line_end = masked.find('\n')
+        masked = masked[(line_end if line_end >= 0
+                         else _first_space(masked)) + 1:]
+    return masked[len(masked) - keep:] if len(masked) > keep else masked
+
+
+_SPACES = ' \t\n\r\f\v'
+
+
+def _last_space(text):
+    return max(text.rfind(space) for space in _SPACES)
+
+
+def _first_space(text):
+    found = [i for i in (text.find(space) for space in _SPACES) if i >= 0]
+    return min(found) if found else len(text) - 1
 
 
 def clean_message(value, limit=MESSAGE_MAX_CHARS):
