@@ -66,23 +66,25 @@ MASK_MARGIN = 1024
 _KEY_NAMES = '|'.join(re.escape(key) for key in sorted(
     set(_SECRET_KEYS + _MORE_KEYS), key=len, reverse=True))
 # What follows a secret key in key=value, key: value, "key": "value",
-# 'key' => 'value', and the same with JSON's escaped quotes (\"key\":
-# \"value\", a JSON text inside JSON). The key may carry a prefix
-# (db_password, X-Auth-Token: the text before it is not read) and a
-# suffix after a separator (secret_access_key); the value is quoted (up
-# to the quote or the end of the line) or a run of characters up to a
-# delimiter. The keys are found by str.find() in the lower-cased text and
-# this is matched where each ends: a regular expression that looked for
-# any of the keys itself would cost fifty times as much.
+# 'key' => 'value', <key>value</key>, and the same with JSON's escaped
+# quotes (\"key\": \"value\", a JSON text inside JSON). The key may
+# carry a prefix (db_password, X-Auth-Token: the text before it is not
+# read) and a suffix after a separator (secret_access_key); the value
+# is quoted (up to the quote or the end of the line) or a run of
+# characters up to a delimiter. The keys are found by str.find() in the
+# lower-cased text and this is matched where each ends: a regular
+# expression that looked for any of the keys itself costs fifty times as
+# much.
 _AFTER_KEY = re.compile(
-    r'\d*(?:[_.-][\w.-]*)?(?:\\*["\'])?\s*(?:=>|[:=])\s*'
+    r'\d*(?:[_.-][\w.-]*)?(?:(?:\\*["\'])?\s*(?:=>|[:=])\s*|>)'
     r'(?:[ubUB]?(?P<quote>\\*["\']))?'
     r'(?P<value>(?(quote)[^"\'\\\n]*|[^\s"\'\\,;&)}\]<>]+))')
 # key value (a command line, prose): only a value that looks like a
 # secret, with a letter and a digit and 8 characters or more, so that
 # "invalid password for user" keeps its words.
 _AFTER_KEY_SPACE = re.compile(
-    r'\d*\s+(?P<value>(?=[^\s"\'<>]*\d)(?=[^\s"\'<>]*[A-Za-z])'
+    r'\d*(?:[_.-][\w.-]*)?\s+'
+    r'(?P<value>(?=[^\s"\'<>]*\d)(?=[^\s"\'<>]*[A-Za-z])'
     r'[^\s"\'<>\\]{8,})')
 # The same, key included, for text whose lower-cased form is not as long
 # as itself (a few non-ASCII letters), where positions do not match.
