@@ -23,9 +23,9 @@ every later step shares (the fault store, the request log, the spool)::
      'message', 'details', 'code', 'target': str or None}
 
 Every value is text (or ``None``) except ``timestamp``; secrets in
-``message`` and ``details`` are already masked and sizes bounded. An error
-always has a resource (the publisher's host, of kind ``host``, when the
-notification names none) and a human ``message``.
+``message``, ``details`` and ``target`` are already masked and sizes
+bounded. An error always has a resource (the publisher's host, of kind
+``host``, when the notification names none) and a human ``message``.
 """
 
 import datetime
@@ -407,6 +407,9 @@ class Definitions:
                                      if payloads.present(ctxt.get(k))), None)
         event = {name: _text(values.get(name)) for name in _PLAIN_FIELDS}
         event['host'] = event['host'] or publisher_host
+        # The request log shows the target to members: masked as a
+        # message is, before the event goes anywhere (the spool included).
+        event['target'] = sanitize.clean_message(values.get('target')) or None
         if is_error:
             event['details'] = sanitize.clean_details(
                 values['details'], self.max_details_bytes) or None

@@ -78,11 +78,16 @@ def _timestamp(value):
 
 
 def _target(event, action, instance_id):
-    target = bounded_text(event.get('target'))
-    if target is None:
+    # Members read the target: a URI with credentials, a command line
+    # with a password are masked like a fault's message.
+    target = sanitize.clean_message(event.get('target'),
+                                    text.TARGET_MAX_CHARS)
+    if not target:
         # What the task acts on: the action and, when known, the resource.
-        target = ' '.join(filter(None, (action, instance_id)))
-    return sanitize.truncate_message(target, text.TARGET_MAX_CHARS)
+        target = sanitize.clean_message(
+            ' '.join(filter(None, (action, instance_id))),
+            text.TARGET_MAX_CHARS)
+    return target
 
 
 def entry_of(event):
@@ -136,15 +141,22 @@ def entry_of(event):
         entry['detail_code'] = bounded_text(event.get('code'),
                                             text.DETAIL_CODE_MAX_CHARS)
         entry['detail_message'] = sanitize.clean_message(
-            event.get('message'))[:text.DETAIL_MESSAGE_MAX_CHARS] or None
+            event.get('message'), text.DETAIL_MESSAGE_MAX_CHARS) or None
     return entry
 
 
 def entry_message(row):
-    """The message of an entry row once its ``task_id`` is known."""
-    return text.message(row['status'], row['app'], row['task_id'],
-                        row['target'], row['detail_code'],
-                        row['detail_message'])
+    """The message of an entry row once its ``task_id`` is known.
+
+    Its parts are masked already; the sentence made of them is masked
+    again, for a secret that only their joining shows (a detail code
+    ``token`` before its message, say).
+    """
+    message = text.message(row['status'], row['app'], row['task_id'],
+                           row['target'], row['detail_code'],
+                           row['detail_message'])
+    return sanitize.truncate_message(sanitize.mask_secrets(message),
+                                     text.MESSAGE_MAX_CHARS)
 
 
 def store_entries(entries, resolve=True):

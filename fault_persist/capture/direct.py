@@ -220,12 +220,11 @@ def track_task(context, app, target, task_id=None, instance_id=None):
     if app is None:
         raise exception.InvalidField(field='app', value=app,
                                      reason='it is empty')
-    clean_target = tasks.bounded_text(target)
-    if clean_target is None:
+    # Masked like a fault's message: members read the request log.
+    clean_target = sanitize.clean_message(target, text.TARGET_MAX_CHARS)
+    if not clean_target:
         raise exception.InvalidField(field='target', value=target,
                                      reason='it is empty')
-    clean_target = sanitize.truncate_message(clean_target,
-                                             text.TARGET_MAX_CHARS)
     if instance_id is not None:
         instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
     correlation_id, action = _task_key(task_id)
