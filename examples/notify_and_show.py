@@ -31,8 +31,10 @@ PROJECT_ID = '6f70656e737461636b20342065766572'
 
 CONFIG = """
 [oslo_messaging_notifications]
-# Only fault_persist here; a real service would say
-# driver = messagingv2,fault_persist
+# Only fault_persist here; a real service would also send to the bus,
+# one line per driver:
+# driver = messagingv2
+# driver = fault_persist
 driver = fault_persist
 
 [fault_persist]

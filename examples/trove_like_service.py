@@ -24,7 +24,8 @@ SERVICE_CONF = """
 transport_url = fake:/
 
 [oslo_messaging_notifications]
-driver = messagingv2,fault_persist
+driver = messagingv2
+driver = fault_persist
 
 [fault_persist]
 state_path = {state_path}

@@ -1,4 +1,4 @@
-"""Driver names that pair a standard driver with ``fault_persist``.
+"""Deprecated driver names that pair a standard driver with ``fault_persist``.
 
 oslo.messaging's ``[oslo_messaging_notifications] driver`` is a multi-value
 option: two drivers are two lines::
@@ -14,15 +14,19 @@ documentation long did::
 
 oslo.messaging does not split that value; it looks for a driver *named*
 ``messagingv2,fault_persist``. The entry points published here carry those
-names, so the one-line form works too: each drives the standard driver and
-ours with the same notification.
+names, so the one-line form works for operators who already wrote it: each
+drives the standard driver and ours with the same notification, and logs a
+deprecation warning that shows the two-line form once per process.
 """
 
+from oslo_log import log as logging
+from oslo_log import versionutils
 from oslo_messaging.notify import notifier
 from stevedore import driver as stevedore_driver
 
 from fault_persist.capture import driver as capture_driver
 
+LOG = logging.getLogger(__name__)
 _NAMESPACE = 'oslo.messaging.notify.drivers'
 
 
@@ -36,6 +40,11 @@ class _WithFaultPersist(notifier.Driver):
 
     def __init__(self, conf, topics, transport):
         super().__init__(conf, topics, transport)
+        versionutils.report_deprecated_feature(
+            LOG, '[oslo_messaging_notifications] driver = %(other)s,'
+            'fault_persist on one line is deprecated: write one line per '
+            'driver, "driver = %(other)s" and "driver = fault_persist".',
+            {'other': self.OTHER})
         self._other = stevedore_driver.DriverManager(
             _NAMESPACE, self.OTHER, invoke_on_load=True,
             # As oslo.messaging's Notifier loads its drivers.

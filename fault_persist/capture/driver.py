@@ -3,7 +3,8 @@
 A host enables it with configuration alone::
 
     [oslo_messaging_notifications]
-    driver = messagingv2,fault_persist
+    driver = messagingv2
+    driver = fault_persist
 
 oslo.messaging then calls :meth:`FaultPersistDriver.notify` for every
 notification the host sends. Notifications that are neither errors nor

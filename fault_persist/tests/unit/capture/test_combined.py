@@ -37,6 +37,14 @@ class TestOneLineDriverNames(base.TestCase):
         self.assertEqual('Boom', fault_persist.get_fault(
             base.admin_context(), 'i-1')['message'])
 
+    def test_one_line_value_logs_the_two_line_form(self):
+        logs = self.useFixture(fixtures.FakeLogger(
+            name='fault_persist.capture.combined'))
+        self.notifier('log,fault_persist')
+        self.assertIn('"driver = log" and "driver = fault_persist"',
+                      logs.output)
+        self.assertIn('Deprecated', logs.output)
+
     def test_two_lines_load_both_drivers(self):
         notifier = self.notifier('messagingv2', 'fault_persist')
         self.assertEqual(2, len(notifier._driver_mgr.extensions))
