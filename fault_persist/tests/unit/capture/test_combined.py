@@ -38,9 +38,13 @@ class TestOneLineDriverNames(base.TestCase):
             base.admin_context(), 'i-1')['message'])
 
     def test_one_line_value_logs_the_two_line_form(self):
+        # oslo.log says a deprecation once per process: start afresh.
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_log.versionutils._deprecated_messages_sent', {}))
         logs = self.useFixture(fixtures.FakeLogger(
             name='fault_persist.capture.combined'))
-        self.notifier('log,fault_persist')
+        notifier = self.notifier('log,fault_persist')
+        notifier.info({}, 'svc.metrics.update', {})
         self.assertIn('"driver = log" and "driver = fault_persist"',
                       logs.output)
         self.assertIn('Deprecated', logs.output)
