@@ -7,6 +7,8 @@ from fault_persist.tests import base
 from fault_persist.tests import samples
 from fault_persist.tests import upstream_expectations as expectations
 
+PROJECT = '6f70656e737461636b20342065766572'
+
 
 class TestUpstreamErrors(base.TestCase):
 
@@ -80,3 +82,60 @@ class TestUpstreamTaskEvents(base.TestCase):
             self.assertIsNone(event['message'])
             seen += 1
         self.assertGreaterEqual(seen, 15)
+
+
+class TestUpstreamShowView(base.TestCase):
+    """What the show view makes of real samples: host faults, recoveries."""
+
+    def setUp(self):
+        super().setUp()
+        self.pipeline = capture_pipeline.Pipeline.from_conf(self.conf)
+
+    def _store(self, name, second, message_id=None):
+        message = samples.load_upstream(name)
+        message.update(message_id=message_id or name,
+                       timestamp='2026-11-22 10:00:%02d.000000' % second)
+        event = self.pipeline.event_of(
+            {'project_id': PROJECT, 'request_id': 'req-%s' % name}, message)
+        self.pipeline.store([event])
+        return event
+
+    def test_host_errors_are_listed_for_admins_and_never_shown(self):
+        event = self._store('nova/compute-exception', 1)
+        self.assertEqual(('host', 'fake-mini'),
+                         (event['resource_type'], event['instance_id']))
+        admin = base.admin_context()
+        self.assertIsNone(fault_persist.get_fault(admin, 'fake-mini'))
+        [fault] = fault_persist.list_faults(admin, resource_type='host')
+        self.assertEqual(('fake-mini', event['message']),
+                         (fault['instance_id'], fault['message']))
+        member = base.user_context(PROJECT)
+        self.assertEqual([], fault_persist.list_faults(member))
+        self.assertIsNone(fault_persist.get_fault(member, 'fake-mini'))
+
+    def test_a_later_success_of_the_instance_resolves_its_fault(self):
+        error = self._store('nova/instance-create-error', 1)
+        owner = base.user_context(PROJECT)
+        self.assertEqual(error['message'], fault_persist.get_fault(
+            owner, error['instance_id'])['message'])
+        # Any action that completes on the instance afterwards: a reboot.
+        self._store('nova/instance-reboot-start', 2)
+        self._store('nova/instance-reboot-end', 3)
+        self.assertIsNone(fault_persist.get_fault(owner,
+                                                  error['instance_id']))
+        [fault] = fault_persist.list_faults(owner,
+                                            instance_id=error['instance_id'])
+        self.assertEqual(('2026-11-22T10:00:03Z', error['message']),
+                         (fault['resolved_at'], fault['message']))
+
+    def test_a_success_that_arrives_first_resolves_an_older_fault(self):
+        self._store('nova/instance-reboot-end', 3)
+        error = self._store('nova/instance-create-error', 1)
+        owner = base.user_context(PROJECT)
+        self.assertIsNone(fault_persist.get_fault(owner,
+                                                  error['instance_id']))
+        # A newer error is the show fault again.
+        newer = self._store('nova/instance-reboot-error', 4,
+                            message_id='reboot-error-2')
+        self.assertEqual(newer['message'], fault_persist.get_fault(
+            owner, error['instance_id'])['message'])
