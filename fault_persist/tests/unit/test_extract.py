@@ -4,6 +4,7 @@ import os
 import fixtures
 from oslo_context import context as o_context
 import testtools
+import yaml
 
 from fault_persist import exception
 from fault_persist import extract
@@ -267,6 +268,20 @@ class TestDefinitionsFile(testtools.TestCase):
                 'unknown fields colour',
             "- event_types: ['*']\n  fields: {message: 3}\n": 'path',
             "- [unbalanced\n": 'expected',
+            "- app: x\n": '"event_types" or "publishers"',
+            "- event_types: ['*']\n  resource: {backup: payload.id}\n":
+                '"resource" must list',
+            "- event_types: ['*']\n  resource: [{Backup: payload.id}]\n":
+                "kind 'Backup'",
+            "- event_types: ['*']\n  resource: [{a: p, b: q}]\n":
+                'one {kind: paths}',
+            "- event_types: ['*']\n  resource_keys: uuid\n":
+                '"resource_keys" must list',
+            "- event_types: ['*']\n  resource_in_message: [{image: '('}]\n":
+                'resource_in_message image',
+            "- event_types: ['*']\n  resource_in_message: [{image: 'x'}]\n":
+                'one group',
+            "- publishers: [3]\n": '"publishers" must list',
         }
         for text, reason in cases.items():
             path = self._write(text)
@@ -287,3 +302,59 @@ class TestDefinitionsFile(testtools.TestCase):
         with open(etc) as shipped, open(
                 extract.DEFAULT_DEFINITIONS_FILE) as built_in:
             self.assertEqual(built_in.read(), shipped.read())
+
+
+# The worked example of doc/source/user/definitions.rst: Watcher, a
+# service whose definitions fault_persist does not ship.
+WATCHER_ERROR = {
+    'event_type': 'action.execution.error', 'priority': 'ERROR',
+    'publisher_id': 'infra-optim:node0',
+    'payload': {
+        'watcher_object.name': 'ActionExecutionPayload',
+        'watcher_object.namespace': 'watcher',
+        'watcher_object.version': '1.0',
+        'watcher_object.data': {
+            'uuid': '10a47dd1-4874-4298-91cf-eff046dbdb8d',
+            'action_plan_uuid': '76be87bd-3422-43f9-93a0-e85a577e3061',
+            'action_type': 'nop', 'state': 'FAILED',
+            'fault': {
+                'watcher_object.name': 'ExceptionPayload',
+                'watcher_object.namespace': 'watcher',
+                'watcher_object.version': '1.0',
+                'watcher_object.data': {
+                    'exception': 'WatcherException',
+                    'exception_message': 'TEST',
+                    'function_name': 'test_send_action_execution_with_error',
+                    'module_name': 'watcher.tests.notifications.'
+                                   'test_action'}}}}}
+
+
+class TestWorkedExample(testtools.TestCase):
+
+    def test_built_in_definitions_read_a_service_they_do_not_know(self):
+        event = extract.Definitions.load().extract({}, WATCHER_ERROR,
+                                                   recognise.ERROR)
+        self.assertEqual(
+            ('action', '10a47dd1-4874-4298-91cf-eff046dbdb8d', 'TEST',
+             'WatcherException', 'infra-optim', 'node0'),
+            (event['resource_type'], event['instance_id'], event['message'],
+             event['code'], event['app'], event['host']))
+
+    def test_two_definitions_above_the_catch_all(self):
+        with open(extract.DEFAULT_DEFINITIONS_FILE) as stream:
+            built_in = yaml.safe_load(stream)
+        added = yaml.safe_load(
+            "- event_types: ['action_plan.*']\n"
+            "  resource: [{action_plan: payload.uuid}]\n"
+            "- publishers: ['infra-optim']\n"
+            "  app: watcher\n")
+        definitions = extract.Definitions(added + built_in)
+        plan_error = dict(WATCHER_ERROR,
+                          event_type='action_plan.execution.error')
+        event = definitions.extract({}, plan_error, recognise.ERROR)
+        self.assertEqual(('action_plan', 'watcher', 'TEST'),
+                         (event['resource_type'], event['app'],
+                          event['message']))
+        event = definitions.extract({}, WATCHER_ERROR, recognise.ERROR)
+        self.assertEqual(('action', 'watcher'),
+                         (event['resource_type'], event['app']))
