@@ -3,7 +3,9 @@
 Declarative and dumb: no behaviour lives here. Column names and types of
 ``instance_faults`` follow the specification exactly; the extra columns
 serve idempotency (``message_id``), scoping (``project_id``, ``user_id``)
-and correlation (``request_id``, ``event_type``).
+and correlation (``request_id``, ``event_type``). Every column rows are
+looked up or filtered by is an :class:`Identifier`, compared exactly on
+every backend.
 """
 
 from sqlalchemy import BigInteger
