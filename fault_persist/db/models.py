@@ -3,7 +3,9 @@
 Declarative and dumb: no behaviour lives here. Column names and types of
 ``instance_faults`` follow the specification exactly; the extra columns
 serve idempotency (``message_id``), scoping (``project_id``, ``user_id``)
-and correlation (``request_id``, ``event_type``).
+and correlation (``request_id``, ``event_type``). Every column rows are
+looked up or filtered by is an :class:`Identifier`, compared exactly on
+every backend.
 """
 
 from sqlalchemy import BigInteger
@@ -18,6 +20,7 @@ from sqlalchemy import orm
 from sqlalchemy import SmallInteger
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import types
 from sqlalchemy import UniqueConstraint
 
 # MySQL's DATETIME keeps whole seconds unless told otherwise; faults of one
@@ -25,6 +28,41 @@ from sqlalchemy import UniqueConstraint
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
 
 TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+
+#: The binary, NO PAD collation of utf8mb4 on MariaDB and on MySQL: a
+#: value equals only itself, as it does on PostgreSQL and SQLite
+#: (migration 0004 says why, and what the others do).
+EXACT_COLLATIONS = {True: 'utf8mb4_nopad_bin', False: 'utf8mb4_0900_bin'}
+
+
+def exact_collation(dialect):
+    """The exact collation of a MySQL ``dialect``'s server.
+
+    :param dialect: a connected MySQL or MariaDB dialect.
+    """
+    return EXACT_COLLATIONS[bool(dialect.is_mariadb)]
+
+
+class Identifier(types.TypeDecorator):
+    """A string compared exactly, bytes for bytes, on every backend.
+
+    For the columns rows are looked up by: keys (``message_id``, the task's
+    correlation key), scopes (``project_id``) and filters. PostgreSQL and
+    SQLite compare strings exactly already; MariaDB and MySQL compare by
+    the column's collation, so these columns get the server's exact one.
+
+    :param length: the largest number of characters.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name in ('mysql', 'mariadb'):
+            return dialect.type_descriptor(mysql.VARCHAR(
+                self.impl_instance.length, charset='utf8mb4',
+                collation=exact_collation(dialect)))
+        return dialect.type_descriptor(self.impl_instance)
 
 
 class Base(orm.DeclarativeBase):
@@ -57,8 +95,8 @@ class InstanceFault(Base):
         TABLE_ARGS,
     )
 
-    id = Column(String(64), primary_key=True)
-    instance_id = Column(String(64), nullable=False)
+    id = Column(Identifier(64), primary_key=True)
+    instance_id = Column(Identifier(64), nullable=False)
     message = Column(String(255), nullable=False)
     details = Column(Text, nullable=False)
     created = Column(Timestamp, nullable=False)
@@ -66,16 +104,16 @@ class InstanceFault(Base):
     deleted = Column(Boolean, nullable=False, default=False)
     deleted_at = Column(Timestamp, nullable=True)
 
-    message_id = Column(String(64), nullable=False)
-    project_id = Column(String(64), nullable=True)
-    user_id = Column(String(64), nullable=True)
-    request_id = Column(String(64), nullable=True)
+    message_id = Column(Identifier(64), nullable=False)
+    project_id = Column(Identifier(64), nullable=True)
+    user_id = Column(Identifier(64), nullable=True)
+    request_id = Column(Identifier(64), nullable=True)
     event_type = Column(String(255), nullable=True)
     publisher_id = Column(String(255), nullable=True)
     host = Column(String(255), nullable=True)
     priority = Column(String(16), nullable=True)
     code = Column(String(64), nullable=True)
-    resource_type = Column(String(32), nullable=False,
+    resource_type = Column(Identifier(32), nullable=False,
                            server_default='instance')
     resolved_at = Column(Timestamp, nullable=True)
 
@@ -111,17 +149,17 @@ class Task(Base):
     )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    correlation_id = Column(String(64), nullable=False)
-    action = Column(String(255), nullable=False)
-    app = Column(String(64), nullable=False)
+    correlation_id = Column(Identifier(64), nullable=False)
+    action = Column(Identifier(255), nullable=False)
+    app = Column(Identifier(64), nullable=False)
     target = Column(String(255), nullable=False)
     status = Column(SmallInteger, nullable=False)
     started_at = Column(Timestamp, nullable=True)
     ended_at = Column(Timestamp, nullable=True)
-    request_id = Column(String(64), nullable=True)
-    instance_id = Column(String(64), nullable=True)
-    project_id = Column(String(64), nullable=True)
-    user_id = Column(String(64), nullable=True)
+    request_id = Column(Identifier(64), nullable=True)
+    instance_id = Column(Identifier(64), nullable=True)
+    project_id = Column(Identifier(64), nullable=True)
+    user_id = Column(Identifier(64), nullable=True)
 
 
 class RequestLogEntry(Base):
@@ -144,23 +182,23 @@ class RequestLogEntry(Base):
     )
 
     id = Column(EntryId, primary_key=True, autoincrement=True)
-    message_id = Column(String(64), nullable=False)
+    message_id = Column(Identifier(64), nullable=False)
     task_id = Column(Integer,
                      ForeignKey('request_log_tasks.id',
                                 name='request_log_task_id_fkey'),
                      nullable=False)
     created = Column(Timestamp, nullable=False)
-    req = Column(String(16), nullable=False)
+    req = Column(Identifier(16), nullable=False)
     status = Column(SmallInteger, nullable=False)
-    app = Column(String(64), nullable=False)
-    user_id = Column(String(64), nullable=True)
-    ip = Column(String(64), nullable=True)
+    app = Column(Identifier(64), nullable=False)
+    user_id = Column(Identifier(64), nullable=True)
+    ip = Column(Identifier(64), nullable=True)
     msg_code = Column(String(16), nullable=False)
     detail_code = Column(String(64), nullable=True)
     detail_message = Column(String(255), nullable=True)
     target = Column(String(255), nullable=False)
     message = Column(String(1024), nullable=False)
     event_type = Column(String(255), nullable=True)
-    request_id = Column(String(64), nullable=True)
-    instance_id = Column(String(64), nullable=True)
-    project_id = Column(String(64), nullable=True)
+    request_id = Column(Identifier(64), nullable=True)
+    instance_id = Column(Identifier(64), nullable=True)
+    project_id = Column(Identifier(64), nullable=True)

@@ -12,11 +12,13 @@ from oslo_utils import uuidutils
 
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.capture import spool as capture_spool
 from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import migration_behaviour
 from fault_persist.tests import task_events
 
 
@@ -472,3 +474,111 @@ class FaultStoreBehaviour:
         self._capture(self._end(host, 40))
         self.assertEqual({None}, {resolved for _created, resolved
                                   in self._history(host)})
+
+    # Identifiers compare exactly -------------------------------------------
+    #
+    # MariaDB's default collations ignore case, accents and trailing spaces;
+    # migration 0004 makes its identifier columns exact, as PostgreSQL's
+    # and SQLite's are already. The same assertions hold on all three.
+
+    def _look_alike_errors(self):
+        """Trove errors, each of another instance, their message ids alike.
+
+        ``msg-a``, ``MSG-A``, ``msg-\u00e1`` and ``msg-a`` again: the
+        capture strips the trailing space of ``'msg-a '``, on every
+        backend, before the database sees it.
+        """
+        return [task_events.trove_event(
+            'error', 'req-' + uuidutils.generate_uuid(),
+            payload={'instance_id': uuidutils.generate_uuid()},
+            message_id=message_id)
+            for message_id in migration_behaviour.LOOK_ALIKES]
+
+    def test_message_ids_differing_by_case_or_accent_are_distinct_faults(self):
+        instance_id = uuidutils.generate_uuid()
+        ids = [self._save(instance_id, message_id=message_id)
+               for message_id in ('msg-a', 'MSG-A', 'msg-\u00e1')]
+        self.assertEqual(3, len(set(ids)))
+        self.assertEqual(ids, [self._save(instance_id, message_id=message_id)
+                               for message_id in ('msg-a', 'MSG-A',
+                                                  'msg-\u00e1')])
+        self.assertEqual(3, len(fault_persist.list_faults(
+            base.admin_context(), instance_id=instance_id)))
+
+    def test_stored_message_ids_differing_by_a_trailing_space_are_distinct(
+            self):
+        rows = []
+        for message_id in migration_behaviour.LOOK_ALIKES:
+            row = fault_persist.faults.fault_record('instance-1', 'm')
+            row['message_id'] = message_id
+            rows.append(row)
+        ids = db_api.add_faults(rows)
+        self.assertEqual(4, len(set(ids)))
+        # Each is found again by its own id, and by no other.
+        self.assertEqual(ids, db_api.add_faults(rows))
+        self.assertEqual(ids[::-1], db_api.add_faults(rows[::-1]))
+        self.assertEqual(4, len(fault_persist.list_faults(
+            base.admin_context(), instance_id='instance-1')))
+
+    def test_a_batch_of_look_alike_message_ids_is_stored_whole(self):
+        # What the listener and a spool replay store: one transaction.
+        events = self._look_alike_errors()
+        rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
+            events)
+        entries = tasks.entries_of(events)
+        # The database keeps apart whatever it is given, trailing space
+        # included.
+        self.assertEqual('msg-a', rows[-1]['message_id'])
+        rows[-1]['message_id'] = entries[-1]['message_id'] = 'msg-a '
+        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        self.assertEqual((4, 4), (len(set(ids)), stored))
+        self.assertEqual((ids, 0), db_api.add_captured(
+            rows, entries, tasks.entry_message))
+        self.assertEqual(sorted(migration_behaviour.LOOK_ALIKES), sorted(
+            entry['message_id'] for entry in fault_persist.list_request_log(
+                base.admin_context())))
+        self.assertEqual(4, len(fault_persist.list_faults(
+            base.admin_context())))
+
+    def test_a_spool_of_look_alike_message_ids_replays_completely(self):
+        events = self._look_alike_errors()
+        spool = capture_spool.Spool(self.conf.fault_persist.spool_dir)
+        spool.append(events[:2])
+        spool.append(events[2:])
+        pipeline = capture_pipeline.Pipeline.from_conf(self.conf)
+        self.assertEqual(4, spool.replay(pipeline.store))
+        self.assertEqual([], spool.files())
+        self.assertEqual({'rejected': 0}, {
+            'rejected': pipeline.counters.snapshot().get('rejected', 0)})
+        self.assertEqual(sorted(migration_behaviour.LOOK_ALIKES[:3]), sorted(
+            entry['message_id'] for entry in fault_persist.list_request_log(
+                base.admin_context())))
+        self.assertEqual(3, len(fault_persist.list_faults(
+            base.admin_context())))
+
+    def test_a_project_differing_by_case_or_blanks_reads_nothing(self):
+        instance_id = uuidutils.generate_uuid()
+        self._save(instance_id, context=base.user_context('proj-b'))
+        for project_id in ('PROJ-B', 'proj-b ', ' proj-b', 'pr\u00f3j-b'):
+            caller = base.user_context(project_id)
+            self.assertIsNone(fault_persist.get_fault(caller, instance_id),
+                              project_id)
+            self.assertEqual([], fault_persist.list_faults(caller),
+                             project_id)
+            self.assertEqual([], fault_persist.list_faults(
+                base.admin_context(), project_id=project_id), project_id)
+        owner = base.user_context('proj-b')
+        self.assertIsNotNone(fault_persist.get_fault(owner, instance_id))
+        self.assertEqual(1, len(fault_persist.list_faults(owner)))
+
+    def test_an_instance_id_differing_by_case_is_another_resource(self):
+        instance_id = 'vm-a-' + uuidutils.generate_uuid()
+        self._save(instance_id)
+        # (Blanks around an instance id are stripped where it enters, on
+        # writes and reads alike.)
+        for other in (instance_id.upper(),
+                      instance_id.replace('vm-a', 'vm-\u00e1')):
+            self.assertIsNone(fault_persist.get_fault(base.admin_context(),
+                                                      other))
+            self.assertEqual([], fault_persist.list_faults(
+                base.admin_context(), instance_id=other))

@@ -485,6 +485,82 @@ class RequestLogBehaviour:
         self.assertEqual([], fault_persist.list_request_log(
             base.user_context(project_id=None)))
 
+    # Identifiers compare exactly (see migration 0004) ----------------------
+
+    def test_request_ids_differing_by_case_or_accent_are_distinct_tasks(self):
+        request_id = 'req-a-' + uuidutils.generate_uuid()
+        alike = [request_id, request_id.upper(),
+                 request_id.replace('req-a', 'req-\u00e1')]
+        # In one batch ...
+        self.assertEqual(3, tasks.record_events([
+            ev.trove_event('start', each, ev.seconds(0)) for each in alike]))
+        # ... and each folded into by a later one, in any order.
+        self.assertEqual(3, tasks.record_events([
+            ev.trove_event('end', each, ev.seconds(second))
+            for second, each in enumerate(reversed(alike), 5)]))
+        tasks_seen = [self._task_of(each) for each in alike]
+        self.assertEqual(3, len({task['task_id'] for task in tasks_seen}))
+        self.assertEqual([7.0, 6.0, 5.0],
+                         [task['duration'] for task in tasks_seen])
+        for each in alike:
+            self.assertEqual([each, each], [
+                entry['request_id']
+                for entry in self._entries(request_id=each)])
+
+    def test_a_task_opened_earlier_is_not_taken_for_a_look_alike(self):
+        # The writer looks its stored tasks up by exact key; the database
+        # must not fold a new key into a stored look-alike behind its back.
+        request_id = 'req-' + uuidutils.generate_uuid()
+        tasks.record_events([ev.trove_event('start', request_id)])
+        tasks.record_events([ev.trove_event('error', request_id.upper(),
+                                            ev.seconds(3))])
+        self.assertEqual(STARTED, self._task_of(request_id)['status'])
+        self.assertEqual(FAILED, self._task_of(request_id.upper())['status'])
+
+    def test_message_ids_differing_by_case_or_accent_are_distinct_entries(
+            self):
+        request_id = _request_id()
+        message_ids = ['msg-a', 'MSG-A', 'msg-\u00e1']
+        self.assertEqual(3, tasks.record_events([
+            ev.trove_event('start', request_id, message_id=message_id)
+            for message_id in message_ids]))
+        self.assertEqual(sorted(message_ids), sorted(
+            entry['message_id']
+            for entry in self._entries(request_id=request_id)))
+        self.assertEqual(0, tasks.record_events([
+            ev.trove_event('start', request_id, message_id=message_id)
+            for message_id in message_ids]))
+
+    def test_a_project_differing_by_case_or_blanks_reads_no_request_log(self):
+        request_id = _request_id()
+        self._record('start', request_id, 0, payload={'tenant_id': 'proj-b'})
+        for project_id in ('PROJ-B', 'proj-b ', ' proj-b', 'pr\u00f3j-b'):
+            caller = base.user_context(project_id)
+            self.assertEqual([], fault_persist.list_request_log(caller))
+            self.assertEqual([], fault_persist.list_tasks(caller))
+            self.assertRaises(exception.TaskNotFound, fault_persist.get_task,
+                              caller, self._task_of(request_id)['task_id'])
+            self.assertEqual([], fault_persist.list_request_log(
+                self._admin(), project_id=project_id))
+            self.assertEqual([], fault_persist.list_tasks(
+                self._admin(), project_id=project_id))
+        owner = base.user_context('proj-b')
+        self.assertEqual(1, len(fault_persist.list_request_log(owner)))
+        self.assertEqual(1, len(fault_persist.list_tasks(owner)))
+
+    def test_filters_match_exactly(self):
+        request_id = 'req-a-' + uuidutils.generate_uuid()
+        self._record('start', request_id, 0)
+        for filters in ({'request_id': request_id.upper()},
+                        {'request_id': request_id.replace('req-a',
+                                                          'req-\u00e1')},
+                        {'app': 'Trove'}, {'app': 'trove '}):
+            self.assertEqual([], self._entries(**filters), filters)
+            self.assertEqual([], fault_persist.list_tasks(
+                self._admin(), **filters), filters)
+        self.assertEqual(1, len(self._entries(request_id=request_id,
+                                              app='trove')))
+
     # The direct call -------------------------------------------------------
 
     def test_track_task_records_start_and_success(self):

@@ -379,6 +379,39 @@ class ListenerBehaviour:
         self.assertNotIn('goes back to the bus', listener.log())
         self.assertEqual(0, queues.messages())
 
+    def test_look_alike_ids_are_stored_without_requeues(self):
+        # On a case- and accent-insensitive column these collided: the
+        # batch was refused whole and requeued for ever (migration 0004).
+        queues = self._queues()
+        listener = self._start_listener(batch_size=10, batch_timeout=0.5)
+        queues.wait_for_consumers(1, check=self._assert_listeners_run)
+        base_id = 'msg-a-' + uuidutils.generate_uuid()
+        message_ids = [base_id, base_id.upper(),
+                       base_id.replace('msg-a', 'msg-\u00e1')]
+        sent = [notifications.trove_errors()[0] for _ in message_ids]
+        # Two of them of one request, by case only: two tasks.
+        sent[1].payload['request_id'] = sent[0].payload['request_id'].upper()
+        sent[1].request_id = sent[1].payload['request_id']
+        for notification, message_id in zip(sent, message_ids):
+            self.host.send_raw(notification, message_id)
+
+        rows = self._wait_for_rows(len(sent))
+        self.assertEqual(0, listener.stop())
+
+        self._assert_stored_once(sent, rows)
+        self.assertEqual(sorted(message_ids),
+                         sorted(row.message_id for row in rows))
+        counters = listener.counters()
+        self.assertEqual((0, 0), (counters.get('requeued', 0),
+                                  counters.get('rejected', 0)), counters)
+        self.assertEqual(0, queues.messages())
+        task = models.Task
+        with self.engine.connect() as connection:
+            self.assertEqual(
+                sorted(notification.request_id for notification in sent),
+                sorted(connection.execute(
+                    sa.select(task.correlation_id)).scalars()))
+
 
 class TestListenerOnPostgreSQL(ListenerBehaviour, base.BackendTestCase):
     FIXTURE = base.MigratedPostgreSQL

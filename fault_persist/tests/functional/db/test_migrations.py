@@ -37,7 +37,7 @@ class _ModelsMigrationsSync(migration_behaviour.MigrationBehaviour,
         self.assertIsNone(migration.version(engine=self.engine))
         migration.upgrade(engine=self.engine)
         head = migration.version(engine=self.engine)
-        self.assertEqual('0003', head)
+        self.assertEqual('0004', head)
         # A second sync is a no-op, not an error.
         migration.upgrade(engine=self.engine)
         self.assertEqual(head, migration.version(engine=self.engine))
@@ -60,7 +60,7 @@ class _ModelsMigrationsSync(migration_behaviour.MigrationBehaviour,
             host_version = connection.execute(sa.text(
                 'SELECT version_num FROM alembic_version')).scalar()
         self.assertEqual('host_head', host_version)
-        self.assertEqual('0003', migration.version(engine=self.engine))
+        self.assertEqual('0004', migration.version(engine=self.engine))
 
 
 class TestMigrationsSQLite(_ModelsMigrationsSync,
@@ -84,6 +84,40 @@ class TestMigrationsMySQL(_ModelsMigrationsSync,
                     "table_name = :table"), {'table': table}).one()
             self.assertEqual('InnoDB', row[0], table)
             self.assertTrue(row[1].startswith('utf8mb4'), (table, row[1]))
+
+    def test_identifiers_are_exact_as_the_models_declare(self):
+        # ModelsMigrationsSync compares collations only when both sides
+        # name one: a column the migrations left case-insensitive would
+        # pass it.
+        migration.upgrade(engine=self.engine)
+        exact = models.exact_collation(self.engine.dialect)
+        self.assertEqual('utf8mb4_nopad_bin' if self.engine.dialect.is_mariadb
+                         else 'utf8mb4_0900_bin', exact)
+        declared = {
+            (table.name, column.name): (
+                exact if isinstance(column.type, models.Identifier)
+                else None)
+            for table in models.Base.metadata.sorted_tables
+            for column in table.columns
+            if isinstance(column.type, (sa.String, models.Identifier))}
+        with self.engine.connect() as connection:
+            stored = {(row[0], row[1]): row[2] for row in connection.execute(
+                sa.text("SELECT table_name, column_name, collation_name "
+                        "FROM information_schema.columns WHERE "
+                        "table_schema = DATABASE() AND collation_name IS "
+                        "NOT NULL AND table_name IN ('instance_faults', "
+                        "'request_log_tasks', 'request_log')"))}
+        self.assertEqual(set(declared), set(stored))
+        for key, collation in declared.items():
+            if collation:
+                self.assertEqual(collation, stored[key], key)
+            else:
+                self.assertNotIn('bin', stored[key], key)
+        with self.engine.connect() as connection:
+            self.assertEqual((1, 0, 0, 0), tuple(connection.execute(sa.text(
+                "SELECT 'a' = 'a ' COLLATE utf8mb4_bin, "
+                "'a' = 'a ' COLLATE {0}, 'a' = 'A' COLLATE {0}, "
+                "'e' = _utf8mb4'\u00e9' COLLATE {0}".format(exact))).one()))
 
 
 class TestMigrationsPostgreSQL(_ModelsMigrationsSync,
