@@ -94,10 +94,10 @@ class Spool:
 
     def _close_own_file(self):
         """Stop writing the current file; it may then be replayed."""
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None:
+            # In a forked child this closes the inherited copy only: the
+            # lock stays with the parent until the parent closes it too.
             os.close(self._fd)
-        # In a forked child the descriptor (and its lock) is the
-        # parent's: it is left to the parent.
         self._fd = self._path = self._pid = None
 
     def append(self, events):
