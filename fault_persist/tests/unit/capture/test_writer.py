@@ -148,7 +148,9 @@ class TestCounting(WriterTestCase):
         writer.submit([test_spool._event(1)])
         self.store.release.set()
         deadline = time.monotonic() + 10
-        while self.spool.pending() and time.monotonic() < deadline:
+        # The file goes before the counter moves: wait for both.
+        while (not self.counters.snapshot().get('replayed')
+               and time.monotonic() < deadline):
             time.sleep(0.05)
         self.assertFalse(self.spool.pending())
         self.assertEqual(1, self.counters.snapshot().get('replayed'))
