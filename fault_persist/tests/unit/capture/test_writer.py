@@ -137,6 +137,9 @@ class TestCounting(WriterTestCase):
         writer = self.writer()
         writer.submit([test_spool._event(1)])
         self.store.release.set()
+        deadline = time.monotonic() + 10
+        while not self.store.stored and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertTrue(writer.flush(10))
         self.assertEqual(1, self.counters.snapshot()['spooled'])
         # Committed late, then replayed: the database's message_id
