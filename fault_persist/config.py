@@ -3,6 +3,7 @@
 import threading
 
 from oslo_log import log as logging
+import sqlalchemy as sa
 
 from fault_persist.db import api as db_api
 from fault_persist.db import migration
@@ -14,6 +15,8 @@ LOG = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _CONF = None
+# What the first init() set up: (database URL, spool directory).
+_SETTINGS = None
 
 
 def init(conf):
@@ -23,14 +26,36 @@ def init(conf):
     configuration do nothing. The engine connects lazily, so a database
     that is down at start-up does not stop the host from starting.
 
+    A later call with another ``ConfigOpts`` that names the same database
+    and spool directory adopts it (e.g. the notifier driver's copy). One
+    that names another database or spool directory raises
+    :class:`~fault_persist.exception.AlreadyInitialized` rather than
+    re-pointing: records already queued or spooled for the first database
+    would be replayed into the second, and the host would silently write
+    to two places; a restart with the new configuration is the one safe
+    way to move.
+
     :param conf: the host's oslo.config ``ConfigOpts`` (usually
         ``oslo_config.cfg.CONF``), parsed or not.
+    :raises: :class:`~fault_persist.exception.AlreadyInitialized`.
     """
-    global _CONF
+    global _CONF, _SETTINGS
     with _LOCK:
         if _CONF is conf:
             return
         opts.register_opts(conf)
+        settings = (db_api.connection_url(conf),
+                    conf.fault_persist.spool_dir)
+        if _SETTINGS is not None and settings != _SETTINGS:
+            if settings[0] != _SETTINGS[0]:
+                raise exception.AlreadyInitialized(
+                    setting='database', before=_masked(_SETTINGS[0]),
+                    after=_masked(settings[0]))
+            raise exception.AlreadyInitialized(
+                setting='spool_dir', before=_SETTINGS[1], after=settings[1])
+        if _SETTINGS is not None:
+            _CONF = conf
+            return
         db_api.configure(conf)
         policy.init(conf)
         if conf.fault_persist.auto_migrate:
@@ -41,6 +66,14 @@ def init(conf):
                 LOG.info('fault_persist schema upgraded from %(before)s to '
                          '%(after)s', {'before': before, 'after': after})
         _CONF = conf
+        _SETTINGS = settings
+
+
+def _masked(url):
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: a URL SQLAlchemy cannot read is shown as is
+        return url
 
 
 def get_conf():
@@ -55,7 +88,7 @@ def get_conf():
 
 def reset():
     """Forget the configuration given to :func:`init` (tests only)."""
-    global _CONF
+    global _CONF, _SETTINGS
     with _LOCK:
-        _CONF = None
+        _CONF = _SETTINGS = None
         policy.reset()

@@ -24,6 +24,15 @@ class NotInitialized(FaultPersistError):
                'before recording or reading faults.')
 
 
+class AlreadyInitialized(FaultPersistError):
+    msg_fmt = ('fault_persist is already initialised with %(setting)s '
+               '%(before)s; init() was called again with %(after)s. '
+               'fault_persist cannot move to another database or spool '
+               'directory inside a running process: give every caller '
+               '(and the notifier driver) the same configuration, or '
+               'restart the service to use the new one.')
+
+
 class InvalidInstanceId(FaultPersistError):
     msg_fmt = ('Invalid instance id %(value).100r: %(reason)s. An instance '
                'id is a non-empty string of at most 64 printable '

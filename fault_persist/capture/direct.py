@@ -1,11 +1,15 @@
 """The direct calls: faults and tasks that no notification carries.
 
-:func:`save_fault` validates and stores a fault at once;
+:func:`save_fault` validates and stores a fault;
 :func:`track_task` writes a piece of work's start and end to the request
-log. When the database fails neither raises into the host: the records go
-to the spool (fsynced) and a background thread stores them once the
-database answers again (a fault under the id :func:`save_fault`
-returned).
+log. Both hand the write to this process's background writer (the one the
+notifier driver uses) and wait at most ``[fault_persist]
+driver_write_timeout`` seconds, whatever the database does (down,
+refusing, hung on a lock, an address that never answers). What is not
+committed by then is in the spool (fsynced) and a background thread
+stores it, exactly once, when the database answers again (a fault under
+the id :func:`save_fault` returned). Neither call raises a database
+failure into the host.
 """
 
 import contextlib
@@ -93,16 +97,21 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
         instance_id, message, details,
         max_details_bytes=conf.fault_persist.details_max_bytes,
         resource_type=resource_type, **fields)
-    try:
-        return faults.store_faults(
-            [row], resolve=conf.fault_persist.resolve_on_success)[0]
-    except db_api.DATABASE_ERRORS as exc:
-        LOG.warning('fault_persist could not store the fault of instance '
-                    '%(instance_id)s (%(error)s); it is spooled and will be '
-                    'stored once the database answers',
-                    {'instance_id': row['instance_id'], 'error': exc})
-        capture_writer.shared(conf)[1].spool([faults.event_of_record(row)])
-        return row['id']
+    resolve = conf.fault_persist.resolve_on_success
+
+    def store():
+        return faults.store_faults([row], resolve=resolve)[0]
+
+    stored, fault_id = capture_writer.shared(conf)[1].call(
+        store, [faults.event_of_record(row)])
+    if stored:
+        return fault_id
+    LOG.warning('fault_persist could not store the fault of instance '
+                '%(instance_id)s within %(bound)s s; it is spooled and will '
+                'be stored once the database answers',
+                {'instance_id': row['instance_id'],
+                 'bound': conf.fault_persist.driver_write_timeout})
+    return row['id']
 
 
 class TrackedTask:
@@ -149,35 +158,48 @@ def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
 
 
 def _store_quietly(conf, entries):
-    """Store entries of a direct call; a database failure only spools them.
+    """Store entries of a direct call within the bound, or spool them.
 
-    The host's work must not fail because its request log cannot be
-    written; the entries are spooled and stored once the database answers.
+    The host's work must not fail, nor wait longer than ``[fault_persist]
+    driver_write_timeout``, because its request log cannot be written;
+    the entries are then spooled and stored once the database answers.
 
-    :returns: the task id, or ``None`` while the database is unavailable.
+    :returns: the task id, or ``None`` when it was not known in time.
     """
-    try:
-        return tasks.store_entries(
-            entries, resolve=conf.fault_persist.resolve_on_success)[1].get(
+    resolve = conf.fault_persist.resolve_on_success
+
+    def store():
+        return tasks.store_entries(entries, resolve=resolve)[1].get(
             entries[-1]['message_id'])
-    except db_api.DATABASE_ERRORS as exc:
+
+    stored, task_id = capture_writer.shared(conf)[1].call(
+        store, [tasks.event_of_entry(entry) for entry in entries])
+    if not stored:
         LOG.warning('fault_persist could not write the request log of task '
-                    '%(target)s (%(error)s); the entries are spooled and '
-                    'will be stored once the database answers',
-                    {'target': entries[-1]['target'], 'error': exc})
-        capture_writer.shared(conf)[1].spool(
-            [tasks.event_of_entry(entry) for entry in entries])
-        return None
+                    '%(target)s within %(bound)s s; the entries are spooled '
+                    'and will be stored once the database answers',
+                    {'target': entries[-1]['target'],
+                     'bound': conf.fault_persist.driver_write_timeout})
+    return task_id
 
 
-def _task_key(task_id):
+def _task_key(conf, task_id):
     if task_id is None:
         # Each tracked piece of work is a task of its own.
         return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
     if isinstance(task_id, bool) or not isinstance(task_id, int):
         raise exception.InvalidField(field='task_id', value=task_id,
                                      reason='not an integer')
-    row = db_api.get_task(task_id)
+    # Read on the writer's store thread too: bounded like every call.
+    answered, row = capture_writer.shared(conf)[1].call(
+        lambda: db_api.get_task(task_id), [])
+    if not answered:
+        LOG.warning('fault_persist could not look up task %(task_id)s '
+                    'within %(bound)s s; the work is recorded as a task of '
+                    'its own',
+                    {'task_id': task_id,
+                     'bound': conf.fault_persist.driver_write_timeout})
+        return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
     if row is None:
         raise exception.TaskNotFound(task_id=task_id)
     return row.correlation_id, row.action
@@ -197,8 +219,10 @@ def track_task(context, app, target, task_id=None, instance_id=None):
             LOG.info('Cloning as task %s', t.task_id)
             clone(vm)
 
-    A database that cannot be reached never fails the work: the entries
-    are spooled and stored once it answers again.
+    A database that cannot be reached never fails the work, and the entry
+    and the exit each wait at most ``[fault_persist] driver_write_timeout``
+    seconds: what is not committed by then is spooled and stored once the
+    database answers again; ``task_id`` is then ``None``.
 
     :param context: the request's ``RequestContext`` (or its dict form, or
         ``None``): user, ip, project and request of the entries.
@@ -227,7 +251,7 @@ def track_task(context, app, target, task_id=None, instance_id=None):
                                      reason='it is empty')
     if instance_id is not None:
         instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
-    correlation_id, action = _task_key(task_id)
+    correlation_id, action = _task_key(conf, task_id)
 
     def entry(status, error=None):
         return _direct_entry(ctxt, app, clean_target, correlation_id, action,

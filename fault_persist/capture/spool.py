@@ -1,14 +1,20 @@
 """A local, durable spool of events the database could not take in time.
 
-One file per process (``<host>-<pid>.spool`` under ``[fault_persist]
-spool_dir``), one JSON event per line, flushed and fsynced before
-:meth:`Spool.append` returns: an event is either in the database or on
-disk. :meth:`Spool.replay` stores the events of every spool file in the
-directory and removes each file once its events are committed; the store
-is idempotent on ``message_id``, so a replay cut short repeats nothing.
+Each :class:`Spool` writes a file of its own,
+``<host>-<pid>-<random>.spool`` under ``[fault_persist] spool_dir``, one
+JSON event per line, flushed and fsynced before :meth:`Spool.append`
+returns: an event is either in the database or on disk.
 
-Writers and the replayer serialise on ``flock`` of each file. A writer
-that finds its file removed under it (a replay finished) starts a new one.
+No other process ever locks a file a live process writes: the writer
+holds an exclusive ``flock`` on its file for as long as it writes to it
+(the file is created under a temporary name, locked, then renamed into
+place, so nobody sees it unlocked). :meth:`Spool.replay` takes each
+other file with a non-blocking ``flock``: a file still locked belongs to a
+live writer (or another replayer) and is skipped; one it gets belongs to a
+process that is gone, and is replayed and removed. A process replays its
+own file by first closing it (its next append starts a new file). The
+store is idempotent on ``message_id``, so a replay cut short repeats
+nothing.
 """
 
 import datetime
@@ -17,6 +23,9 @@ import fcntl
 import json
 import os
 import socket
+import threading
+
+from oslo_utils import uuidutils
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -52,20 +61,49 @@ def _decode(line):
 
 
 class Spool:
-    """The spool directory, as seen by one process.
+    """The spool directory, as seen by one writer of one process.
 
     :param directory: the spool directory; created when missing.
     """
 
     def __init__(self, directory):
         self.directory = directory
+        self._lock = threading.Lock()
+        self._fd = None
+        self._path = None
+        self._pid = None
 
-    def _own_path(self):
-        return os.path.join(self.directory, '%s-%d%s' % (
-            socket.gethostname(), os.getpid(), SUFFIX))
+    def _open_own_file(self):
+        os.makedirs(self.directory, exist_ok=True)
+        name = '%s-%d-%s' % (socket.gethostname(), os.getpid(),
+                             uuidutils.generate_uuid(dashed=False)[:12])
+        temporary = os.path.join(self.directory, '.%s.tmp' % name)
+        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND | os.O_CREAT |
+                     os.O_EXCL, 0o600)
+        try:
+            # Locked before it has a name replayers look at: a replayer
+            # never takes a file a live process writes.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path = os.path.join(self.directory, name + SUFFIX)
+            os.rename(temporary, path)
+        except BaseException:
+            os.close(fd)
+            _unlink_quietly(temporary)
+            raise
+        self._fd, self._path, self._pid = fd, path, os.getpid()
+
+    def _close_own_file(self):
+        """Stop writing the current file; it may then be replayed."""
+        if self._fd is not None:
+            # In a forked child this closes the inherited copy only: the
+            # lock stays with the parent until the parent closes it too.
+            os.close(self._fd)
+        self._fd = self._path = self._pid = None
 
     def append(self, events):
-        """Write events durably (flushed and fsynced) to this process' file.
+        """Write events durably (flushed and fsynced) to this writer's file.
+
+        Never waits for another process: the file is this writer's alone.
 
         :param events: event dicts (see :mod:`fault_persist.extract`).
         :raises: ``OSError`` when the disk refuses; the caller logs it.
@@ -73,19 +111,24 @@ class Spool:
         if not events:
             return
         data = ''.join(_encode(event) + '\n' for event in events)
-        os.makedirs(self.directory, exist_ok=True)
-        while True:
-            fd = os.open(self._own_path(),
-                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with self._lock:
+            if self._pid != os.getpid():
+                self._close_own_file()
+            if self._fd is None:
+                self._open_own_file()
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                if os.fstat(fd).st_nlink == 0:
-                    continue  # replayed and removed while we waited
-                os.write(fd, data.encode('utf-8'))
-                os.fsync(fd)
-                return
-            finally:
-                os.close(fd)
+                os.write(self._fd, data.encode('utf-8'))
+                os.fsync(self._fd)
+            except OSError:
+                # A short write leaves a torn line: start a new file and
+                # let the replay set the torn line aside.
+                self._close_own_file()
+                raise
+
+    def close(self):
+        """Release this writer's file (a replay, of any process, takes it)."""
+        with self._lock:
+            self._close_own_file()
 
     def files(self):
         """The spool files present, oldest first."""
@@ -104,7 +147,8 @@ class Spool:
     def replay(self, store, batch_size=500):
         """Store the events of every spool file, then remove the file.
 
-        A file another process is replaying is skipped. Unreadable lines
+        A file that another live process writes, or another process is
+        replaying, is skipped (never waited for). Unreadable lines
         (a torn last write, say) are logged and kept aside in a
         ``.rejected`` file, never silently dropped.
 
@@ -113,6 +157,10 @@ class Spool:
         :param batch_size: events per call of ``store``.
         :returns: how many events were stored.
         """
+        with self._lock:
+            if self._fd is not None and self._pid == os.getpid():
+                # Our own file: appends go to a new one from now on.
+                self._close_own_file()
         total = 0
         for path in self.files():
             total += self._replay_file(path, store, batch_size)
@@ -158,6 +206,13 @@ class Spool:
             return len(events)
         finally:
             os.close(fd)
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _mtime(path):

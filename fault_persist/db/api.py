@@ -52,6 +52,17 @@ database_opts = [
                     'server before counting it as unavailable (MySQL, '
                     'MariaDB and PostgreSQL), so an unreachable server '
                     'never hangs a capture.'),
+    cfg.IntOpt('db_statement_timeout',
+               default=60, min=0,
+               help='Seconds one statement of fault_persist may run or '
+                    'wait for a lock before the database (or the client) '
+                    'gives up: PostgreSQL statement_timeout and '
+                    'lock_timeout, MySQL/MariaDB innodb_lock_wait_timeout '
+                    'and the client\'s read and write timeouts. It bounds '
+                    'how long fault_persist\'s store thread can be stuck '
+                    'on a hung database (the host itself never waits more '
+                    'than driver_write_timeout). 0 leaves them unset; '
+                    'raise it, or set 0, for "db sync" of a large table.'),
 ]
 
 SQLITE_FILE_NAME = 'fault_persist.sqlite'
@@ -96,14 +107,19 @@ def connection_url(conf):
     return 'sqlite:///' + path
 
 
-def _engine_url(url, connect_timeout):
+def _engine_url(url, connect_timeout, statement_timeout=0):
     """``url`` with what our engine needs on top of the configured one.
 
     On MySQL our engine speaks utf8mb4 even when the host's URL asks for
     the three-byte ``utf8``: our tables are utf8mb4, and a message may
     carry any character. On MySQL and PostgreSQL a connection attempt is
-    bounded by ``connect_timeout`` unless the URL sets its own. The host's
-    own engine is not affected.
+    bounded by ``connect_timeout`` unless the URL sets its own, and, with
+    a ``statement_timeout`` (seconds), a statement or a lock wait is
+    bounded too unless the URL sets its own options: PostgreSQL's
+    ``statement_timeout`` and ``lock_timeout``, MySQL's
+    ``innodb_lock_wait_timeout`` and the client's ``read_timeout`` and
+    ``write_timeout`` (a server that stops answering). The host's own
+    engine is not affected.
     """
     parsed = sa.engine.make_url(url)
     backend = parsed.get_backend_name()
@@ -111,6 +127,18 @@ def _engine_url(url, connect_timeout):
     if backend in ('mysql', 'mariadb', 'postgresql'):
         if 'connect_timeout' not in parsed.query:
             extra['connect_timeout'] = str(connect_timeout)
+    if statement_timeout and backend == 'postgresql' and (
+            'options' not in parsed.query):
+        milliseconds = statement_timeout * 1000
+        extra['options'] = '-c statement_timeout=%d -c lock_timeout=%d' % (
+            milliseconds, milliseconds)
+    if statement_timeout and backend in ('mysql', 'mariadb'):
+        for name in ('read_timeout', 'write_timeout'):
+            if name not in parsed.query:
+                extra[name] = str(statement_timeout)
+        if 'init_command' not in parsed.query:
+            extra['init_command'] = (
+                'SET SESSION innodb_lock_wait_timeout=%d' % statement_timeout)
     if backend in ('mysql', 'mariadb') and (
             parsed.query.get('charset', 'utf8') in ('utf8', 'utf8mb3')):
         extra['charset'] = 'utf8mb4'
@@ -136,7 +164,8 @@ def configure(conf):
         if directory:
             os.makedirs(directory, exist_ok=True)
     context_manager.configure(
-        connection=_engine_url(url, conf.fault_persist.db_connect_timeout),
+        connection=_engine_url(url, conf.fault_persist.db_connect_timeout,
+                               conf.fault_persist.db_statement_timeout),
         max_retries=conf.fault_persist.db_max_retries,
         sqlite_fk=True)
 

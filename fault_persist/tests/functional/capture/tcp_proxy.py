@@ -117,3 +117,39 @@ def _close(sock):
     except OSError:
         pass
     sock.close()
+
+
+class BlackHole(fixtures.Fixture):
+    """A server on ``127.0.0.1:<port>`` that accepts and never answers.
+
+    A client connecting to it waits for a greeting that never comes, as
+    behind a firewall that drops packets after the handshake.
+    """
+
+    def _setUp(self):
+        self._server = socket.create_server(('127.0.0.1', 0))
+        self.port = self._server.getsockname()[1]
+        self._held = []
+        self._stopping = False
+        self._server.settimeout(0.1)
+        thread = threading.Thread(target=self._accept_loop,
+                                  name='black-hole', daemon=True)
+        thread.start()
+        self.addCleanup(self._stop, thread)
+
+    def _accept_loop(self):
+        while not self._stopping:
+            try:
+                client, _ = self._server.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self._held.append(client)
+
+    def _stop(self, thread):
+        self._stopping = True
+        thread.join(5)
+        self._server.close()
+        for sock in self._held:
+            _close(sock)

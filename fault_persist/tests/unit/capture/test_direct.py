@@ -1,4 +1,6 @@
 import sys
+import threading
+import time
 from unittest import mock
 import uuid
 
@@ -231,3 +233,62 @@ class TestTrackTask(base.TestCase):
         with self.assertRaises(exception.NotInitialized):
             with fault_persist.track_task(None, 'trove', 'resize'):
                 self.fail('the work must not run')
+
+
+class TestDirectCallsAreBounded(base.TestCase):
+    """A hung database never holds a direct call past the bound."""
+
+    BOUND = 0.3
+    MARGIN = 1.5
+
+    def setUp(self):
+        super().setUp()
+        self.flags(driver_write_timeout=self.BOUND, spool_replay_interval=1.0)
+        self.release = threading.Event()
+        self.addCleanup(self.release.set)
+        real_add_faults = tasks.db_api.add_faults
+        real_add_entries = tasks.db_api.add_task_entries
+
+        def hung(real):
+            def call(*args, **kwargs):
+                self.release.wait(30)
+                return real(*args, **kwargs)
+            return call
+
+        for name, real in (('add_faults', real_add_faults),
+                           ('add_task_entries', real_add_entries)):
+            patcher = mock.patch.object(tasks.db_api, name, hung(real))
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def timed(self, function, *args, **kwargs):
+        started = time.monotonic()
+        result = function(*args, **kwargs)
+        took = time.monotonic() - started
+        self.assertLess(took, self.BOUND + self.MARGIN)
+        return result
+
+    def test_save_fault_returns_within_the_bound_and_is_stored_once(self):
+        fault_id = self.timed(fault_persist.save_fault, None, 'i-hung',
+                              'Boom')
+        self.assertEqual(1, len(self.spool_files()))
+        self.release.set()
+        self.wait_for(lambda: not self.spool_files())
+        self.assertTrue(fault_persist.flush(10))
+        listed = fault_persist.list_faults(base.admin_context(),
+                                           instance_id='i-hung')
+        self.assertEqual([fault_id], [fault['id'] for fault in listed])
+
+    def test_track_task_entry_and_exit_return_within_the_bound(self):
+        context = self.timed(fault_persist.track_task, None, 'trove',
+                             'resize')
+        task = self.timed(context.__enter__)
+        self.assertIsNone(task.task_id)
+        self.timed(context.__exit__, None, None, None)
+        self.release.set()
+        self.wait_for(lambda: not self.spool_files())
+        self.assertTrue(fault_persist.flush(10))
+        [shown] = fault_persist.list_tasks(base.admin_context())
+        self.assertEqual(1001, shown['status'])
+        self.assertEqual(2, len(fault_persist.list_request_log(
+            base.admin_context(), task_id=shown['task_id'])))

@@ -1,5 +1,7 @@
 import datetime
 import os
+import threading
+import time
 
 import fixtures
 import testtools
@@ -74,3 +76,50 @@ class TestSpool(testtools.TestCase):
     def test_empty_directory(self):
         self.assertFalse(self.spool.pending())
         self.assertEqual(0, self.spool.replay(self.stored.extend))
+
+
+class TestSpoolsOfSeveralWriters(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.directory = self.useFixture(fixtures.TempDir()).join('spool')
+        self.writer = capture_spool.Spool(self.directory)
+        self.replayer = capture_spool.Spool(self.directory)
+        self.stored = []
+
+    def test_each_writer_has_a_file_of_its_own(self):
+        self.writer.append([_event(1)])
+        self.replayer.append([_event(2)])
+        names = os.listdir(self.directory)
+        self.assertEqual(2, len(names))
+        self.assertTrue(all(str(os.getpid()) in name for name in names))
+
+    def test_the_file_of_a_live_writer_is_skipped(self):
+        self.writer.append([_event(1)])
+        self.assertEqual(0, self.replayer.replay(self.stored.extend))
+        self.assertEqual(1, len(self.writer.files()))
+
+    def test_the_file_of_a_closed_writer_is_taken_over(self):
+        self.writer.append([_event(1)])
+        self.writer.close()
+        self.assertEqual(1, self.replayer.replay(self.stored.extend))
+        self.assertEqual([_event(1)], self.stored)
+
+    def test_append_never_waits_for_a_replay_in_progress(self):
+        self.writer.append([_event(1)])
+        self.writer.close()
+        release = threading.Event()
+        self.addCleanup(release.set)
+
+        def hung_store(events):
+            release.wait(30)
+
+        replay = threading.Thread(target=self.replayer.replay,
+                                  args=(hung_store,), daemon=True)
+        replay.start()
+        time.sleep(0.2)  # the replayer holds the old file, stuck
+        started = time.monotonic()
+        self.writer.append([_event(2)])
+        self.assertLess(time.monotonic() - started, 0.5)
+        release.set()
+        replay.join(10)

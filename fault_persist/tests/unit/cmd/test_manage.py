@@ -125,6 +125,8 @@ class TestManage(testtools.TestCase):
                  'nova/instance-reboot-error'])]
         spool = capture_spool.Spool(os.path.join(self.state, 'spool'))
         spool.append(events)
+        # The service that spooled them has stopped: its file is free.
+        spool.close()
         code, out, err = self.manage('spool', 'replay')
         self.assertEqual(0, code, err)
         self.assertIn('Replayed 2 spooled events', out)

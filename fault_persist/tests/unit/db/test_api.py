@@ -83,3 +83,24 @@ class TestConcurrentSQLiteWriters(base.TestCase):
             thread.join(60)
         self.assertEqual([], failures)
         self.assertEqual(100, len(db_api.list_faults()))
+
+
+class TestStatementTimeouts(testtools.TestCase):
+
+    def test_postgresql_bounds_statements_and_lock_waits(self):
+        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3, 20)
+        parsed = db_api.sa.engine.make_url(url)
+        self.assertEqual('-c statement_timeout=20000 -c lock_timeout=20000',
+                         parsed.query['options'])
+
+    def test_mysql_bounds_reads_writes_and_lock_waits(self):
+        url = db_api._engine_url('mysql+pymysql://u:p@db/x', 3, 20)
+        query = db_api.sa.engine.make_url(url).query
+        self.assertEqual(('20', '20'),
+                         (query['read_timeout'], query['write_timeout']))
+        self.assertEqual('SET SESSION innodb_lock_wait_timeout=20',
+                         query['init_command'])
+
+    def test_zero_leaves_them_unset(self):
+        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3, 0)
+        self.assertNotIn('options', url)
