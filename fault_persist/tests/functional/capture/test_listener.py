@@ -27,8 +27,8 @@ from fault_persist.tests import processes
 _DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306}
 
 
-class ListenerBehaviour:
-    """What fault-persist-listener guarantees, on any database backend."""
+class ListenerTest:
+    """A topic, a host notifier and listener processes of a test's own."""
 
     def setUp(self):
         super().setUp()
@@ -110,6 +110,10 @@ class ListenerBehaviour:
                 (notification.message, notification.event_type,
                  notification.request_id),
                 (row.message, row.event_type, row.request_id))
+
+
+class ListenerBehaviour(ListenerTest):
+    """What fault-persist-listener guarantees, on any database backend."""
 
     def test_each_notification_is_stored_once(self):
         queues = self._queues()
