@@ -98,22 +98,30 @@ class Counters:
         with self._lock:
             self._counts[name] += count
 
-    def incrementer(self, name):
+    def incrementer(self, name, also=()):
         """A callable adding one to counter ``name``, without a lock.
 
         ``next()`` of an ``itertools.count`` is one C call under the
         interpreter lock: it loses no increment between threads and costs
-        about 40 ns, a fifth of taking a lock.
+        a fraction of taking a lock.
+
+        :param also: names of other counters each call adds one to, so
+            that a hot path pays one call for several counts.
         """
+        names = (name,) + tuple(also)
         with self._lock:
-            fast = self._fast.setdefault(name, [itertools.count(), 0])
+            fast = self._fast.setdefault(names, [itertools.count(), 0])
         return fast[0].__next__
 
     def _fast_counts(self):
         # The next value a count would give is the number of calls so far;
         # repr() is the one public way to read it without moving it.
-        return {name: int(repr(fast[0])[6:-1]) - fast[1]
-                for name, fast in self._fast.items()}
+        counts = collections.Counter()
+        for names, fast in self._fast.items():
+            value = int(repr(fast[0])[6:-1]) - fast[1]
+            for name in names:
+                counts[name] += value
+        return counts
 
     def snapshot(self):
         """A copy of the counts, as a plain dict (zeros left out)."""
@@ -127,9 +135,11 @@ class Counters:
         with self._lock:
             counts = collections.Counter(self._counts)
             self._counts.clear()
-            for name, value in self._fast_counts().items():
-                counts[name] += value
-                self._fast[name][1] += value
+            for names, fast in self._fast.items():
+                value = int(repr(fast[0])[6:-1]) - fast[1]
+                fast[1] += value
+                for name in names:
+                    counts[name] += value
         return {name: value for name, value in counts.items() if value}
 
     def merge(self, counts):

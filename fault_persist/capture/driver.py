@@ -47,7 +47,9 @@ class FaultPersistDriver(notifier.Driver):
             counts = self._pipeline.counters
             # Lock-free: the host pays them for every notification.
             self._count_received = counts.incrementer('received')
-            self._count_ignored = counts.incrementer('ignored')
+            # An ignored notification is received too: one call for both.
+            self._count_ignored = counts.incrementer('ignored',
+                                                     also=('received',))
             self._kind = self._pipeline.recogniser.kind
             capture_counters.log_driver_counters(conf)
         except Exception:  # noqa: a broken set-up must not break the host
@@ -69,12 +71,12 @@ class FaultPersistDriver(notifier.Driver):
         :param priority: the priority, upper case.
         :param retry: unused; storing has its own bounded wait.
         """
-        self._count_received()
         try:
             kind = self._kind(message['event_type'], priority)
             if kind is None:
                 self._count_ignored()
                 return
+            self._count_received()
             event = self._pipeline.event_of(ctxt, message, priority)
             if event is None:
                 return
