@@ -6,9 +6,11 @@ Every test uses topics and queues of its own and deletes its queues when
 it ends, so tests run in parallel without seeing each other's messages.
 """
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.parse
 
@@ -249,3 +251,28 @@ def delete_exchange(name):
             channel.exchange_delete(exchange=name)
         except Exception:  # noqa: never declared
             pass
+
+
+class BrokerLock(fixtures.Fixture):
+    """Hold the broker against restarts, or hold it alone to restart it.
+
+    A broker restart drops the messages of transient queues, which the
+    other tests use: they hold the lock shared for their whole run, and a
+    test that restarts the broker holds it exclusive, so that it waits
+    for the others of this machine and they wait for it.
+
+    :param exclusive: whether to hold it alone.
+    """
+
+    PATH = os.path.join(tempfile.gettempdir(), 'fault_persist-rabbit.lock')
+
+    def __init__(self, exclusive=False):
+        super().__init__()
+        self.exclusive = exclusive
+
+    def _setUp(self):
+        stream = open(self.PATH, 'a')
+        self.addCleanup(stream.close)
+        fcntl.flock(stream, fcntl.LOCK_EX if self.exclusive
+                    else fcntl.LOCK_SH)
+        self.addCleanup(fcntl.flock, stream, fcntl.LOCK_UN)

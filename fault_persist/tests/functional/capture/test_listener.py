@@ -30,11 +30,15 @@ _DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306}
 class ListenerTest:
     """A topic, a host notifier and listener processes of a test's own."""
 
+    #: Whether the test restarts the broker (see ``rabbit.BrokerLock``).
+    RESTARTS_BROKER = False
+
     def setUp(self):
         super().setUp()
         reason = rabbit.unreachable_reason()
         if reason:
             fp_fixtures.require_service(self, 'RabbitMQ', reason)
+        self.useFixture(rabbit.BrokerLock(exclusive=self.RESTARTS_BROKER))
         self.engine = self._get_default_provisioned_db().engine
         self.topic = rabbit.unique_name('topic')
         self.listeners = []

@@ -91,6 +91,8 @@ class ProcessFaults(test_listener.ListenerTest):
 class BrokerRestart(test_listener.ListenerTest):
     """A RabbitMQ restart mid-stream loses and duplicates nothing."""
 
+    RESTARTS_BROKER = True
+
     def setUp(self):
         reason = rabbit.cannot_restart_reason()
         if reason:
