@@ -17,10 +17,12 @@ The public API::
     fault_persist.list_request_log(ctxt, status=1002, limit=50)
     fault_persist.get_task(ctxt, task_id)           # status, duration
     fault_persist.flush()                            # when the service stops
+    fault_persist.counters()     # {'received': 120, 'stored': 7, ...}
 
 Everything not listed in ``__all__`` is private.
 """
 
+from fault_persist.capture.counters import counters
 from fault_persist.capture.direct import save_fault
 from fault_persist.capture.direct import track_task
 from fault_persist.capture.writer import flush
@@ -42,6 +44,7 @@ __all__ = [
     'init',
     'set_defaults',
     'flush',
+    'counters',
     'save_fault',
     'get_fault',
     'list_faults',

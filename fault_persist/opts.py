@@ -8,6 +8,7 @@ them. ``list_opts()`` is published as the ``fault_persist`` namespace of the
 import copy
 import itertools
 
+from fault_persist.capture import counters
 from fault_persist.capture import spool
 from fault_persist.capture import writer
 from fault_persist.db import api as db_api
@@ -29,6 +30,7 @@ def _fault_persist_opts():
         sanitize.sanitize_opts,
         writer.writer_opts,
         spool.spool_opts,
+        counters.counters_opts,
         faults.retention_opts,
         faults.resolution_opts,
         request_log_text.text_opts,

@@ -19,6 +19,7 @@ into the host: a failure is logged and counted.
 from oslo_log import log as logging
 from oslo_messaging.notify import notifier
 
+from fault_persist.capture import counters as capture_counters
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
 from fault_persist import recognise
@@ -40,10 +41,18 @@ class FaultPersistDriver(notifier.Driver):
         self._kind = _ignore_all
         self._pipeline = None
         self._writer = None
+        self._count_received = self._count_ignored = _count_nothing
         try:
             config.init(conf)
             self._pipeline, self._writer = capture_writer.shared(conf)
+            counts = self._pipeline.counters
+            # Lock-free: the host pays them for every notification.
+            self._count_received = counts.incrementer('received')
+            # An ignored notification is received too: one call for both.
+            self._count_ignored = counts.incrementer('ignored',
+                                                     also=('received',))
             self._kind = self._pipeline.recogniser.kind
+            capture_counters.log_driver_counters(conf)
         except Exception:  # noqa: a broken set-up must not break the host
             LOG.exception('fault_persist notifier driver is disabled: it '
                           'could not be set up; fix the configuration and '
@@ -66,7 +75,9 @@ class FaultPersistDriver(notifier.Driver):
         try:
             kind = self._kind(message['event_type'], priority)
             if kind is None:
+                self._count_ignored()
                 return
+            self._count_received()
             event = self._pipeline.event_of(ctxt, message, priority)
             if event is None:
                 return
@@ -88,3 +99,7 @@ class FaultPersistDriver(notifier.Driver):
 
 def _ignore_all(event_type, priority):
     return None
+
+
+def _count_nothing():
+    pass

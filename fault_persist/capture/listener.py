@@ -68,6 +68,14 @@ listener_opts = [
                     'backlog never fills memory. 0 means (store_processes '
                     '+ 2) * batch_size: a batch for each storer and two '
                     'more arriving meanwhile.'),
+    cfg.PortOpt('metrics_port',
+                help='Serve the counters to Prometheus on this TCP port '
+                     '(http://metrics_host:metrics_port/metrics), from the '
+                     'first process of the listener, its workers and '
+                     'storers added up. Unset serves nothing.'),
+    cfg.HostAddressOpt('metrics_host',
+                       default='127.0.0.1',
+                       help='The address metrics_port listens on.'),
     cfg.FloatOpt('requeue_delay',
                  default=1.0, min=0.0,
                  help='Seconds to pause before handing a batch back to the '
@@ -111,6 +119,7 @@ class NotificationEndpoint:
         :returns: ``None`` (acknowledge) once stored, or
             ``NotificationResult.REQUEUE`` when the database failed.
         """
+        self.pipeline.counters.add('received', len(messages))
         wanted = self.pipeline.of_interest(messages, priority)
         if not wanted:
             return None

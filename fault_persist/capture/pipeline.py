@@ -6,13 +6,11 @@ batch of events (raises on database errors so that the caller can spool
 or requeue; storing the same events again is harmless).
 """
 
-import collections
-import threading
-
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
+from fault_persist.capture import counters as capture_counters
 from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import extract
@@ -24,43 +22,8 @@ from fault_persist import tasks
 LOG = logging.getLogger(__name__)
 
 
-class Counters:
-    """Thread-safe counts of what the pipeline saw, for operators.
-
-    ``ignored``: notifications not of interest; ``errors``, ``starts``,
-    ``ends``: recognised events; ``no_instance``: errors that name no
-    resource (stored as faults of their host); ``malformed``:
-    notifications that could not be read; ``stored``: events stored;
-    ``rejected``: events the database refused for their content (logged);
-    ``spooled``: events written to the spool; ``replayed``: events stored
-    from the spool;
-    ``requeued``: notifications handed back to the bus.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts = collections.Counter()
-
-    def add(self, name, count=1):
-        with self._lock:
-            self._counts[name] += count
-
-    def snapshot(self):
-        """A copy of the counts, as a plain dict."""
-        with self._lock:
-            return dict(self._counts)
-
-    def take(self):
-        """The counts so far, as a plain dict; counting starts again."""
-        with self._lock:
-            counts = dict(self._counts)
-            self._counts.clear()
-            return counts
-
-    def merge(self, counts):
-        """Add the counts of ``counts`` (a dict, as :meth:`take` gives)."""
-        with self._lock:
-            self._counts.update(counts)
+# Where it was first defined; other modules may import it from here.
+Counters = capture_counters.Counters
 
 
 class Pipeline:
@@ -256,14 +219,25 @@ class Pipeline:
 
     def _store(self, events):
         entries = tasks.entries_of(events) if self.track_tasks else []
+        rows = self.fault_rows(events)
         # Faults and their request-log entries commit together.
-        db_api.add_captured(self.fault_rows(events), entries,
-                            tasks.entry_message,
-                            resolve=self.resolve_on_success)
-        self.counters.add('stored', len(events))
+        fault_ids, entries_stored = db_api.add_captured(
+            rows, entries, tasks.entry_message,
+            resolve=self.resolve_on_success)
+        # A row stored before keeps the id it was stored with; an error
+        # and its request-log entry are stored, or found, together.
+        duplicate = max(
+            sum(1 for row, fault_id in zip(rows, fault_ids or ())
+                if row['id'] != fault_id),
+            len(entries) - (entries_stored or 0))
+        duplicate = min(duplicate, len(events))
+        self.counters.add('stored', len(events) - duplicate)
+        if duplicate:
+            self.counters.add('duplicate', duplicate)
 
     def _reject(self, event, exc):
         self.counters.add('rejected')
+        self.counters.add('rejected.' + _rejection_reason(exc))
         LOG.error('The database refused event %(event_type)s '
                   '(%(message_id)s); it is dropped: %(reason)s',
                   {'event_type': event.get('event_type'),
@@ -280,3 +254,12 @@ def _refuses_content(exc):
     return isinstance(exc, (db_exc.DBDataError, db_exc.DBReferenceError,
                             db_exc.DBInvalidUnicodeParameter,
                             sa_exc.DataError))
+
+
+def _rejection_reason(exc):
+    """The label of a refusal: ``data_error``, ``reference_error`` ..."""
+    if isinstance(exc, db_exc.DBReferenceError):
+        return 'reference_error'
+    if isinstance(exc, db_exc.DBInvalidUnicodeParameter):
+        return 'invalid_unicode'
+    return 'data_error'

@@ -16,8 +16,8 @@ its threads, and inherit its configuration and pipeline. They ignore
 SIGINT, which a terminal sends to the whole process group: the listener
 stops them after it has finished the batches in hand. A storer that dies
 (killed, out of memory) fails the batches it held, which are requeued,
-and the storers are started again. A storer whose listener is gone exits
-on its own.
+and the storers are started again. A storer dies with its listener
+(:mod:`fault_persist.capture.lifeline`).
 
 Usage::
 
@@ -33,10 +33,10 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 
 from oslo_log import log as logging
 
+from fault_persist.capture import lifeline
 from fault_persist.db import api as db_api
 from fault_persist import exception
 
@@ -46,30 +46,19 @@ LOG = logging.getLogger(__name__)
 _pipeline = None
 
 
-def _start_storer(pipeline, listener_pid):
+def _start_storer(pipeline, listener_pid, forked_from_main_thread):
     global _pipeline
+    lifeline.die_with_parent(listener_pid, forked_from_main_thread)
     # Ctrl-C reaches the whole process group: the listener stops its
     # storers itself once the batches in hand are stored. SIGTERM ends a
     # storer whatever handler the listener had when it forked: the pool
     # stops the survivors of a broken pool with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    threading.Thread(target=_exit_with_listener, args=(listener_pid,),
-                     name='fault_persist-storer-watch', daemon=True).start()
     db_api.forget_inherited_connections()
     _pipeline = pipeline
     # Counts from here on are this storer's, handed back with each batch.
     _pipeline.counters.take()
-
-
-def _exit_with_listener(listener_pid, interval=1.0):
-    """End this storer once its listener is gone (killed, out of memory).
-
-    Nothing it held is lost: unacknowledged batches go back to the bus.
-    """
-    while os.getppid() == listener_pid:
-        time.sleep(interval)
-    os._exit(1)
 
 
 def _ready():
@@ -114,7 +103,9 @@ class Storers:
     def _started_executor(self):
         executor = futures.ProcessPoolExecutor(
             self.processes, mp_context=multiprocessing.get_context('fork'),
-            initializer=_start_storer, initargs=(self.pipeline, os.getpid()))
+            initializer=_start_storer,
+            initargs=(self.pipeline, os.getpid(),
+                      threading.current_thread() is threading.main_thread()))
         # The first call forks every process, so it happens here, in the
         # caller's thread, and not in a thread of oslo.messaging later.
         for future in [executor.submit(_ready)

@@ -7,6 +7,13 @@ Usage::
 Runs ``[fault_persist_listener] workers`` processes, each a batch
 notification listener. SIGTERM or SIGINT stops them cleanly: each
 finishes and acknowledges the batch in hand, then exits.
+
+With several workers, the first process supervises them: it starts again
+a worker that dies, and adds up their counters (each worker reports its
+own, its storers' included, through a pipe) to log them every
+``[fault_persist] counters_interval`` seconds and to serve them on
+``[fault_persist_listener] metrics_port``. The workers, and their
+storers, die with it (:mod:`fault_persist.capture.lifeline`).
 """
 
 import os
@@ -17,6 +24,8 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from fault_persist.capture import counters as capture_counters
+from fault_persist.capture import lifeline
 from fault_persist.capture import listener
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist import config
@@ -36,15 +45,34 @@ def _wait_for_stop_signal():
         pass
 
 
-def run_worker(conf):
+def _show_counters(conf):
+    """Log and serve this process's counters, as the configuration says."""
+    capture_counters.CountersLog(conf.fault_persist.counters_interval,
+                                 'listener').start()
+    group = conf[listener.GROUP]
+    if group.metrics_port is not None:
+        return capture_counters.serve_metrics(group.metrics_host,
+                                              group.metrics_port)
+    return None
+
+
+def run_worker(conf, report_fd=None):
     """Run one listener until SIGTERM or SIGINT.
 
     :param conf: the parsed ``ConfigOpts``.
+    :param report_fd: a pipe to report the counters to the supervisor
+        through; ``None`` when this process is the whole listener, which
+        then logs and serves its counters itself.
     """
     config.init(conf)
     pipeline = capture_pipeline.Pipeline.from_conf(conf)
     server = listener.build_listener(conf, pipeline)
     server.start()
+    reporter = None
+    if report_fd is None:
+        _show_counters(conf)
+    else:
+        reporter = capture_counters.report_to(report_fd)
     LOG.info('fault-persist-listener %(pid)d consuming %(topics)s '
              '(pool %(pool)s)', {'pid': os.getpid(),
                                  'topics': conf[listener.GROUP].topics,
@@ -54,56 +82,111 @@ def run_worker(conf):
              'hand', os.getpid())
     server.stop()
     server.wait()
+    if reporter is not None:
+        reporter.send()
     LOG.info('fault-persist-listener %(pid)d stopped; counters: '
              '%(counters)s', {'pid': os.getpid(),
                               'counters': pipeline.counters.snapshot()})
 
 
-def _fork_worker(conf):
-    pid = os.fork()
-    if pid == 0:
+class _Supervisor:
+    """Fork the workers, restart those that die, add up their counters."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.pid = os.getpid()
+        self.children = set()
+        self.stopping = threading.Event()
+        self.remote = capture_counters.RemoteCounts()
+        self._readers = []
+        self._metrics = None
+        # Read ends of the workers' pipes: a new worker closes them.
+        self._read_fds = set()
+
+    def fork_worker(self):
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            self._run_child(read_fd, write_fd)
+        os.close(write_fd)
+        self._read_fds.add(read_fd)
+        reader = threading.Thread(target=self._read, args=(read_fd, pid),
+                                  name='fault_persist-worker-counters',
+                                  daemon=True)
+        reader.start()
+        self._readers.append(reader)
+        self.children.add(pid)
+        return pid
+
+    def _read(self, read_fd, pid):
+        try:
+            capture_counters.read_reports(read_fd, pid, self.remote)
+        finally:
+            self._read_fds.discard(read_fd)
+
+    def _run_child(self, read_fd, write_fd):
         code = 0
         try:
+            lifeline.die_with_parent(self.pid)
             for signum in _STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
-            run_worker(conf)
+            inherited = list(self._read_fds) + [read_fd]
+            if self._metrics is not None:
+                # The supervisor serves the metrics; a worker must not
+                # keep its port open.
+                inherited.append(self._metrics.fileno())
+            for fd in inherited:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            run_worker(self.conf, write_fd)
         except Exception:  # noqa: report and exit non-zero
             LOG.exception('fault-persist-listener worker failed')
             code = 1
         finally:
             os._exit(code)
-    return pid
 
-
-def run_workers(conf, count):
-    """Run ``count`` worker processes; stop them all on a stop signal.
-
-    A worker that dies unexpectedly is started again.
-    """
-    children = {_fork_worker(conf) for _ in range(count)}
-    stopping = threading.Event()
-
-    def stop(signum, frame):
-        stopping.set()
-        for child in list(children):
+    def stop(self, signum=None, frame=None):
+        self.stopping.set()
+        for child in list(self.children):
             try:
                 os.kill(child, signal.SIGTERM)
             except ProcessLookupError:
                 pass
 
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, stop)
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if not stopping.is_set():
-            LOG.error('fault-persist-listener worker %(pid)d exited '
-                      '(status %(status)d); starting another',
-                      {'pid': pid, 'status': status})
-            children.add(_fork_worker(conf))
+    def run(self, count):
+        for _ in range(count):
+            self.fork_worker()
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, self.stop)
+        self._metrics = _show_counters(self.conf)
+        while self.children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            self.children.discard(pid)
+            if not self.stopping.is_set():
+                LOG.error('fault-persist-listener worker %(pid)d exited '
+                          '(status %(status)d); starting another',
+                          {'pid': pid, 'status': status})
+                self.fork_worker()
+        for reader in self._readers:
+            reader.join(5.0)
+        LOG.info('fault-persist-listener %(pid)d: workers stopped; their '
+                 'total counters: %(counters)s',
+                 {'pid': self.pid,
+                  'counters': capture_counters.counters()})
+
+
+def run_workers(conf, count):
+    """Run ``count`` worker processes; stop them all on a stop signal.
+
+    A worker that dies unexpectedly is started again; the workers die
+    with this process.
+    """
+    _Supervisor(conf).run(count)
 
 
 def main(argv=None):

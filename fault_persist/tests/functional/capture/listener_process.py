@@ -17,6 +17,7 @@ import time
 import fixtures
 from testtools import content
 
+import fault_persist
 from fault_persist.tests.functional.capture import rabbit
 from fault_persist.tests import processes
 
@@ -30,6 +31,20 @@ def listener_command():
     if os.access(script, os.X_OK):
         return [script]
     return [sys.executable, '-m', 'fault_persist.cmd.listener']
+
+
+def listener_environment():
+    """The environment of the listener: it runs the code under test.
+
+    The console script imports whatever ``fault_persist`` the interpreter
+    finds first, e.g. that of another checkout installed in editable mode;
+    the tree these tests come from goes first on its path.
+    """
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(
+        fault_persist.__file__)))
+    path = os.environ.get('PYTHONPATH')
+    return dict(os.environ,
+                PYTHONPATH=os.pathsep.join([tree, path] if path else [tree]))
 
 
 class ListenerProcess(fixtures.Fixture):
@@ -82,7 +97,7 @@ class ListenerProcess(fixtures.Fixture):
         self.process = subprocess.Popen(
             listener_command() + ['--config-file', config_path],
             stdout=self._output, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, env=listener_environment())
         self.addCleanup(self._ensure_stopped)
 
     def _ensure_stopped(self):
@@ -107,6 +122,19 @@ class ListenerProcess(fixtures.Fixture):
         except subprocess.TimeoutExpired:
             raise AssertionError('fault-persist-listener %d ignored SIGTERM '
                                  'for %.0f s' % (self.process.pid, timeout))
+
+    def kill(self):
+        """SIGKILL the listener's first process, as the OOM killer may."""
+        self.stopped = True
+        self.process.kill()
+        self.process.wait(10)
+
+    def tree(self):
+        """The ids of the listener's processes, its first one included."""
+        found = [self.process.pid]
+        for pid in found:
+            found.extend(processes.children(pid))
+        return found
 
     def children(self, of=None):
         """The ids of the child processes of ``of``, the listener's default.

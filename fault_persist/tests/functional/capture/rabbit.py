@@ -6,7 +6,11 @@ Every test uses topics and queues of its own and deletes its queues when
 it ends, so tests run in parallel without seeing each other's messages.
 """
 
+import fcntl
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 import urllib.parse
 
@@ -73,12 +77,17 @@ class Queues(fixtures.Fixture):
 
     def _setUp(self):
         self._connection = _kombu_connection()
-        self.addCleanup(self._connection.release)
+        self.addCleanup(lambda: self._connection.release())
         self.addCleanup(self._delete)
 
     def _channel(self):
         # A failed passive declare closes the channel: use one per call.
-        return self._connection.channel()
+        try:
+            return self._connection.channel()
+        except Exception:  # noqa: the broker restarted: connect again
+            self._connection.release()
+            self._connection = _kombu_connection()
+            return self._connection.channel()
 
     def stats(self, name):
         """``(messages ready, consumers)`` of a queue; ``(0, 0)`` if none."""
@@ -139,17 +148,32 @@ class HostNotifier(fixtures.Fixture):
     (a redelivery as the bus could make it).
 
     :param topic: the notification topic.
+    :param durable: whether the queues it declares are durable
+        (``amqp_durable_queues``), as a listener's must then be.
     """
 
-    def __init__(self, topic):
+    def __init__(self, topic, durable=False, exchange=None):
         super().__init__()
         self.topic = topic
+        self.durable = durable
+        self.exchange = exchange
 
     def _setUp(self):
         conf = cfg.ConfigOpts()
         conf([], project='fault_persist_test_host')
-        self.transport = oslo_messaging.get_notification_transport(
-            conf, url=TRANSPORT_URL)
+        if self.exchange:
+            # The driver reads the exchange when the transport is made.
+            oslo_messaging.set_transport_defaults(self.exchange)
+        try:
+            self.transport = oslo_messaging.get_notification_transport(
+                conf, url=TRANSPORT_URL)
+        finally:
+            if self.exchange:
+                oslo_messaging.set_transport_defaults('openstack')
+        if self.durable:
+            # Read when the first connection is made, after this.
+            conf.set_override('amqp_durable_queues', True,
+                              group='oslo_messaging_rabbit')
         self.addCleanup(self.transport.cleanup)
         self.notifier = oslo_messaging.Notifier(
             self.transport, publisher_id='functional-host',
@@ -176,3 +200,79 @@ class HostNotifier(fixtures.Fixture):
                    'timestamp': '2026-01-02 03:04:05.000006'}
         self.driver.notify(notification.context.to_dict(), message,
                            notification.priority.lower(), -1)
+
+
+def _rabbitmqctl(*args, timeout=30):
+    subprocess.run(['rabbitmqctl', '-q'] + list(args), check=True,
+                   timeout=timeout, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+
+
+def cannot_restart_reason():
+    """Why the tests cannot restart the broker, or ``None`` if they can.
+
+    Restarting needs ``rabbitmqctl`` and the right to use it (root, or the
+    broker's user), and a broker on this machine.
+    """
+    if os.environ.get('FAULT_PERSIST_TEST_TRANSPORT_URL'):
+        return 'the broker is not the one of this machine'
+    if shutil.which('rabbitmqctl') is None:
+        return 'rabbitmqctl not found'
+    try:
+        _rabbitmqctl('await_startup', timeout=20)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return 'rabbitmqctl cannot reach the broker (%s)' % exc
+    return None
+
+
+def restart_broker():
+    """Stop and start the RabbitMQ application; return once it serves.
+
+    Other tests share the broker: the outage lasts the few seconds the
+    application takes to stop and start, and the application is started
+    again whatever happens while it is stopped.
+
+    :returns: the seconds the broker was away.
+    """
+    began = time.monotonic()
+    try:
+        _rabbitmqctl('stop_app')
+    finally:
+        _rabbitmqctl('start_app', timeout=60)
+        _rabbitmqctl('await_startup', timeout=60)
+    return time.monotonic() - began
+
+
+def delete_exchange(name):
+    """Delete exchange ``name``, if it exists."""
+    with _kombu_connection() as connection:
+        channel = connection.channel()
+        try:
+            channel.exchange_delete(exchange=name)
+        except Exception:  # noqa: never declared
+            pass
+
+
+class BrokerLock(fixtures.Fixture):
+    """Hold the broker against restarts, or hold it alone to restart it.
+
+    A broker restart drops the messages of transient queues, which the
+    other tests use: they hold the lock shared for their whole run, and a
+    test that restarts the broker holds it exclusive, so that it waits
+    for the others of this machine and they wait for it.
+
+    :param exclusive: whether to hold it alone.
+    """
+
+    PATH = os.path.join(tempfile.gettempdir(), 'fault_persist-rabbit.lock')
+
+    def __init__(self, exclusive=False):
+        super().__init__()
+        self.exclusive = exclusive
+
+    def _setUp(self):
+        stream = open(self.PATH, 'a')
+        self.addCleanup(stream.close)
+        fcntl.flock(stream, fcntl.LOCK_EX if self.exclusive
+                    else fcntl.LOCK_SH)
+        self.addCleanup(fcntl.flock, stream, fcntl.LOCK_UN)

@@ -27,14 +27,18 @@ from fault_persist.tests import processes
 _DEFAULT_PORTS = {'postgresql': 5432, 'mysql': 3306}
 
 
-class ListenerBehaviour:
-    """What fault-persist-listener guarantees, on any database backend."""
+class ListenerTest:
+    """A topic, a host notifier and listener processes of a test's own."""
+
+    #: Whether the test restarts the broker (see ``rabbit.BrokerLock``).
+    RESTARTS_BROKER = False
 
     def setUp(self):
         super().setUp()
         reason = rabbit.unreachable_reason()
         if reason:
             fp_fixtures.require_service(self, 'RabbitMQ', reason)
+        self.useFixture(rabbit.BrokerLock(exclusive=self.RESTARTS_BROKER))
         self.engine = self._get_default_provisioned_db().engine
         self.topic = rabbit.unique_name('topic')
         self.listeners = []
@@ -110,6 +114,10 @@ class ListenerBehaviour:
                 (notification.message, notification.event_type,
                  notification.request_id),
                 (row.message, row.event_type, row.request_id))
+
+
+class ListenerBehaviour(ListenerTest):
+    """What fault-persist-listener guarantees, on any database backend."""
 
     def test_each_notification_is_stored_once(self):
         queues = self._queues()

@@ -95,6 +95,7 @@ class ListenerBehaviour(UpstreamSamplesBehaviour):
         reason = rabbit.unreachable_reason()
         if reason:
             fp_fixtures.require_service(self, 'RabbitMQ', reason)
+        self.useFixture(rabbit.BrokerLock())
         engine = self._get_default_provisioned_db().engine
         topic = rabbit.unique_name('topic')
         queues = self.useFixture(rabbit.Queues(

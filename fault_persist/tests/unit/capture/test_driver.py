@@ -75,7 +75,8 @@ class TestDriverCapture(DriverTestCase):
         notifier.info({}, 'compute.metrics.update', {'instance_id': 'i-1'})
         notifier.warn({}, 'compute.instance.exists', {'instance_id': 'i-1'})
         self.assertEqual([], self.listed())
-        self.assertEqual({}, self.driver_of(notifier).counters.snapshot())
+        self.assertEqual({'received': 2, 'ignored': 2},
+                         self.driver_of(notifier).counters.snapshot())
 
     def test_error_without_resource_is_a_fault_of_its_host(self):
         notifier = self.notifier('nova-scheduler:sched-1')

@@ -61,3 +61,26 @@ class TestStore(base.TestCase):
             self.assertRaises(db_exc.DBError, self.pipeline.store,
                               self.events)
         self.assertNotIn('rejected', self.pipeline.counters.snapshot())
+
+
+class TestCounts(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.pipeline = capture_pipeline.Pipeline.from_conf(self.conf)
+
+    def test_events_stored_before_count_as_duplicate(self):
+        events = [self.pipeline.event_of({}, _error(n)) for n in range(3)]
+        self.pipeline.store(events[:2])
+        self.pipeline.store(events)
+        counts = self.pipeline.counters.snapshot()
+        self.assertEqual((3, 2), (counts['stored'], counts['duplicate']))
+
+    def test_a_refused_event_counts_with_its_reason(self):
+        event = self.pipeline.event_of({}, _error(1))
+        with mock.patch.object(db_api, 'add_captured', side_effect=(
+                db_exc.DBDataError(ValueError('value too long')))):
+            self.pipeline.store([event])
+        counts = self.pipeline.counters.snapshot()
+        self.assertEqual((1, 1), (counts['rejected'],
+                                  counts['rejected.data_error']))
