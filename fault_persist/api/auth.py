@@ -130,10 +130,10 @@ class HttpBasicAuth:
         self.users = read_user_file(user_file)
 
     def _refuse(self, environ, start_response, message):
-        reply = webob.Response(
-            json_body=errors.document(401, message), status=401,
-            content_type='application/json', charset=None,
-            headers={'WWW-Authenticate': 'Basic realm="%s"' % REALM})
+        reply = webob.Response(json_body=errors.document(401, message),
+                               status=401, content_type='application/json',
+                               charset=None)
+        reply.headers['WWW-Authenticate'] = 'Basic realm="%s"' % REALM
         return reply(environ, start_response)
 
     def __call__(self, environ, start_response):
@@ -157,6 +157,26 @@ class HttpBasicAuth:
         return self.application(environ, start_response)
 
 
+class _TypedRefusals:
+    """Labels keystonemiddleware's JSON 401 ``application/json``.
+
+    Its refusal is our error document but goes out without a
+    ``Content-Type`` (its extra headers replace webob's).
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        def typed_start_response(status, headers, exc_info=None):
+            names = {name.lower() for name, _ in headers}
+            if status.startswith('401') and 'content-type' not in names:
+                headers = list(headers) + [('Content-Type',
+                                            'application/json')]
+            return start_response(status, headers, exc_info)
+        return self.application(environ, typed_start_response)
+
+
 def keystone(application, conf):
     """keystonemiddleware's ``auth_token`` around ``application``.
 
@@ -165,8 +185,8 @@ def keystone(application, conf):
     """
     # Imported here: only deployments with Keystone load it.
     from keystonemiddleware import auth_token
-    return auth_token.AuthProtocol(application,
-                                   {'oslo_config_config': conf})
+    return _TypedRefusals(auth_token.AuthProtocol(
+        application, {'oslo_config_config': conf}))
 
 
 def is_loopback(host):
