@@ -19,6 +19,19 @@ def _loaded():
         return yaml.safe_load(source)
 
 
-def document():
-    """The document as a dict (a fresh copy: callers may change it)."""
-    return copy.deepcopy(_loaded())
+# The security scheme of each [api] auth_strategy; noauth has none.
+_SCHEMES = {'keystone': 'keystone', 'http_basic': 'httpBasic'}
+
+
+def document(auth_strategy=None):
+    """The document as a dict (a fresh copy: callers may change it).
+
+    :param auth_strategy: the deployment's ``[api] auth_strategy``: the
+        document then names its security scheme only (none for
+        ``noauth``); both when ``None``.
+    """
+    loaded = copy.deepcopy(_loaded())
+    if auth_strategy is not None:
+        scheme = _SCHEMES.get(auth_strategy)
+        loaded['security'] = [{scheme: []}] if scheme else []
+    return loaded

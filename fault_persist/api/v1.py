@@ -111,8 +111,9 @@ def _path_task_id(task_id):
 
 @blueprint.get('/openapi.json')
 def openapi_document():
-    """The OpenAPI 3 document of this API."""
-    return openapi.document()
+    """The OpenAPI 3 document of this API, as this deployment runs it."""
+    return openapi.document(
+        config.get_conf()[api_opts.GROUP].auth_strategy)
 
 
 @blueprint.get('/instances/<instance_id>/fault')

@@ -41,8 +41,11 @@ def at(second):
     return T0 + datetime.timedelta(seconds=second)
 
 
-class ApiBehaviour:
-    """Tests of the HTTP API; needs ``self.conf`` on a migrated database."""
+class ApiBehaviourFixtures:
+    """The application and records of the API tests.
+
+    Needs ``self.conf`` with fault_persist on a migrated database.
+    """
 
     def setUp(self):
         super().setUp()
@@ -132,6 +135,11 @@ class ApiBehaviour:
         self.useFixture(fp_fixtures.TimeOverride(at(65)))
         listed = fault_persist.list_tasks(base.admin_context())
         return {task['request_id']: task['task_id'] for task in listed}
+
+
+
+class ApiBehaviour(ApiBehaviourFixtures):
+    """Tests of the HTTP API."""
 
     # The show view -------------------------------------------------------
 
