@@ -10,6 +10,7 @@ WSGI server, for development and small deployments; production runs
 instead.
 """
 
+import socket
 import sys
 
 from oslo_config import cfg
@@ -25,6 +26,15 @@ LOG = logging.getLogger(__name__)
 
 
 class _QuietHandler(serving.WSGIRequestHandler):
+
+    def setup(self):
+        super().setup()
+        # The headers and the body go out in separate writes: without
+        # this, Nagle's algorithm holds the body until the client's
+        # delayed ACK of the headers, tens of ms on every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
+                                   1)
+
     def log_request(self, code='-', size='-'):
         LOG.debug('%s "%s" %s %s', self.address_string(), self.requestline,
                   code, size)
