@@ -123,7 +123,8 @@ class ApiBehaviourFixtures:
 
     def some_tasks(self):
         """Tasks of two projects: a completed, a failed, a running one."""
-        self.done, self.failed, self.running = 'req-done', 'req-fail', 'req-run'
+        self.done, self.failed = 'req-done', 'req-fail'
+        self.running = 'req-run'
         self.theirs = 'req-theirs'
         self.record('start', self.done, 0)
         self.record('start', self.failed, 1, client_ip='10.0.0.99')
@@ -135,7 +136,6 @@ class ApiBehaviourFixtures:
         self.useFixture(fp_fixtures.TimeOverride(at(65)))
         listed = fault_persist.list_tasks(base.admin_context())
         return {task['request_id']: task['task_id'] for task in listed}
-
 
 
 class ApiBehaviour(ApiBehaviourFixtures):

@@ -7,6 +7,7 @@ per operation, the whole test well under a minute.
 """
 
 import base64
+import os
 
 import bcrypt
 import fixtures
@@ -94,3 +95,37 @@ class TestSchemathesis(api_behaviour.ApiBehaviourFixtures, base.TestCase):
                 self._check(operation, caller)
         # The data the examples ran against is still there.
         self.assertTrue(fault_persist.list_faults(base.admin_context()))
+
+
+class TestReferenceDocs(base.TestCase):
+    """doc/source/user/http-api.rst names every path and parameter."""
+
+    DOC = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..',
+                       'doc', 'source', 'user', 'http-api.rst')
+
+    def _sections(self):
+        with open(self.DOC, encoding='utf-8') as doc:
+            text = doc.read()
+        reference = text.split('API reference\n')[1].split('\nExamples\n')[0]
+        sections = {}
+        for chunk in reference.split('\n``GET ')[1:]:
+            path, _, body = chunk.partition('``')
+            sections[path] = body
+        return sections
+
+    def _parameters(self, document, operation):
+        for parameter in operation.get('parameters', []):
+            if '$ref' in parameter:
+                parameter = document['components']['parameters'][
+                    parameter['$ref'].rsplit('/', 1)[1]]
+            if parameter['in'] == 'query':
+                yield parameter['name']
+
+    def test_every_path_and_query_parameter_is_in_the_reference(self):
+        document = openapi.document()
+        sections = self._sections()
+        self.assertEqual(set(document['paths']), set(sections))
+        for path, item in document['paths'].items():
+            for name in self._parameters(document, item['get']):
+                self.assertIn('``%s``' % name, sections[path],
+                              '%s: %s' % (path, name))
