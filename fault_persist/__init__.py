@@ -29,6 +29,7 @@ from fault_persist.capture.writer import flush
 from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
+from fault_persist.faults import get_fault_by_id
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
 from fault_persist.faults import resolve_faults
@@ -48,6 +49,7 @@ __all__ = [
     'save_fault',
     'get_fault',
     'list_faults',
+    'get_fault_by_id',
     'resolve_faults',
     'delete_faults',
     'purge_faults',

@@ -104,3 +104,8 @@ class InvalidTimezone(FaultPersistError):
 class FaultNotFound(FaultPersistError):
     msg_fmt = ('No fault is recorded for instance %(instance_id)s (or none '
                'this caller may see).')
+
+
+class FaultIdNotFound(FaultPersistError):
+    msg_fmt = ('No fault has the id %(fault_id)s (or none this caller may '
+               'see).')

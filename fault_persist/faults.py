@@ -269,7 +269,7 @@ def get_fault(context, instance_id):
 
 def list_faults(context, instance_id=None, project_id=None, since=None,
                 before=None, limit=None, marker=None, resource_type=None,
-                unresolved=False):
+                unresolved=False, code=None, event_type=None):
     """Fault history, newest first, a page at a time.
 
     Resolved faults are listed with the time they were resolved, unless
@@ -288,6 +288,9 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
     :param resource_type: only faults of resources of this kind, e.g.
         ``volume``.
     :param unresolved: ``True`` to leave resolved faults out.
+    :param code: only faults with this code, e.g. ``ResizeError``.
+    :param event_type: only faults of this event type, e.g.
+        ``compute.instance.resize.error``.
     :returns: a list of dicts: the ``show`` view plus ``id``,
         ``instance_id``, ``resource_type``, ``project_id``,
         ``request_id``, ``event_type``, ``code`` and ``resolved_at`` (ISO
@@ -316,17 +319,44 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
             before=query_arguments.utc_time(before, 'before'),
             limit=query_arguments.page_limit(limit), marker=marker,
             resource_type=resource_type, unresolved=bool(unresolved),
-            hosts=hosts)
+            hosts=hosts, code=code, event_type=event_type)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     show_details = policy.allowed(policies.FAULT_DETAILS, ctxt)
-    return [dict(fault_view(row, show_details),
-                 id=row.id, instance_id=row.instance_id,
-                 resource_type=row.resource_type,
-                 project_id=row.project_id, request_id=row.request_id,
-                 event_type=row.event_type, code=row.code,
-                 resolved_at=_iso8601(row.resolved_at))
-            for row in rows]
+    return [_history_view(row, show_details) for row in rows]
+
+
+def _history_view(row, show_details):
+    return dict(fault_view(row, show_details),
+                id=row.id, instance_id=row.instance_id,
+                resource_type=row.resource_type,
+                project_id=row.project_id, request_id=row.request_id,
+                event_type=row.event_type, code=row.code,
+                resolved_at=_iso8601(row.resolved_at))
+
+
+def get_fault_by_id(context, fault_id):
+    """One fault of the history by its ``id``, as :func:`list_faults` lists.
+
+    :param context: the caller's ``RequestContext``; the same rules as
+        :func:`list_faults` decide what it may see.
+    :param fault_id: the fault's ``id``.
+    :returns: the dict :func:`list_faults` gives for it.
+    :raises: :class:`~fault_persist.exception.FaultIdNotFound` when there
+        is no such fault or the caller may not see it (another project's, a
+        host's without ``fault_persist:fault:hosts``, a deleted one).
+    """
+    config.get_conf()
+    ctxt = policy.request_context(context)
+    row = None
+    if isinstance(fault_id, str) and 0 < len(fault_id) <= ID_MAX_CHARS:
+        row = db_api.get_fault_by_id(
+            fault_id,
+            query_arguments.project_scope(ctxt, policies.FAULT_ALL_PROJECTS),
+            hosts=policy.allowed(policies.FAULT_HOSTS, ctxt))
+    if row is None:
+        raise exception.FaultIdNotFound(fault_id=fault_id)
+    return _history_view(row, policy.allowed(policies.FAULT_DETAILS, ctxt))
 
 
 def resolve_faults(context, instance_id):

@@ -65,6 +65,8 @@ def list_opts():
     """The options of fault_persist, as ``[(group, [opts])]`` copies."""
     # Imported here: the listener module imports oslo.messaging, which
     # nothing but the listener needs (fault-persist-manage starts faster).
+    from fault_persist.api import opts as api_opts
     from fault_persist.capture import listener
     return [(GROUP, copy.deepcopy(_fault_persist_opts())),
-            (listener.GROUP, copy.deepcopy(listener.listener_opts))]
+            (listener.GROUP, copy.deepcopy(listener.listener_opts)),
+            (api_opts.GROUP, copy.deepcopy(api_opts.api_opts))]

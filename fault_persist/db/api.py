@@ -305,7 +305,7 @@ def get_latest_fault(instance_id, project_id=None):
 
 def list_faults(instance_id=None, project_id=None, since=None, before=None,
                 limit=None, marker=None, resource_type=None, unresolved=False,
-                hosts=True):
+                hosts=True, code=None, event_type=None):
     """Non-deleted faults, newest first, a page at a time.
 
     :param instance_id: only this resource's faults.
@@ -318,6 +318,8 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
     :param unresolved: only faults not resolved.
     :param hosts: whether host faults (``resource_type`` ``host``) are
         listed.
+    :param code: only faults with this code.
+    :param event_type: only faults of this event type.
     :returns: a list of :class:`~models.InstanceFault`.
     :raises: :class:`LookupError` when ``marker`` is not a visible fault.
     """
@@ -330,6 +332,10 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
             query = query.where(fault.resource_type == resource_type)
         if unresolved:
             query = query.where(fault.resolved_at.is_(None))
+        if code is not None:
+            query = query.where(fault.code == code)
+        if event_type is not None:
+            query = query.where(fault.event_type == event_type)
         if since is not None:
             query = query.where(fault.created >= since)
         if before is not None:
@@ -345,6 +351,21 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
             query, fault, limit, ['created', 'id'], marker=marker_row,
             sort_dir='desc')
         return list(session.execute(query).scalars())
+
+
+def get_fault_by_id(fault_id, project_id=None, hosts=True):
+    """One non-deleted fault by its id, or ``None``.
+
+    :param fault_id: the fault's ``id``.
+    :param project_id: when given, only that project's fault is found.
+    :param hosts: whether a host fault is found.
+    :returns: an :class:`~models.InstanceFault` or ``None``.
+    """
+    fault = models.InstanceFault
+    with _reader() as session:
+        return session.execute(
+            _visible(sa.select(fault), project_id, hosts).where(
+                fault.id == fault_id)).scalars().first()
 
 
 def resolve_faults(instance_id, resolved_at):

@@ -1,0 +1,154 @@
+"""The WSGI application of the HTTP API and the Activity Log page.
+
+The pipeline, outermost first::
+
+    http_proxy_to_wsgi   scheme and host from a TLS-terminating proxy
+    request_id           X-OpenStack-Request-ID on every response
+    cors                 [cors] options
+    healthcheck          GET /healthcheck, no authentication
+    public paths         /, /static/..., /v1/openapi.json: no authentication
+                         (with http_basic only /v1/openapi.json: the
+                         browser's password prompt then covers the page)
+    authentication       [api] auth_strategy
+    Flask                /v1 views, the page
+
+Flask, as Keystone since Rocky and Ironic's newer services use: plain
+WSGI, small, routes and error handlers without a framework of our own to
+keep, and WebOb-free views. See doc/source/user/http-api.rst.
+"""
+
+import os
+
+import flask
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+
+from fault_persist.api import auth
+from fault_persist.api import errors
+from fault_persist.api import opts as api_opts
+from fault_persist.api import v1
+from fault_persist import config
+
+STATIC_DIR = os.path.join(os.path.dirname(__file__), 'static')
+PAGE = 'index.html'
+PLACEHOLDER = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+               '<title>fault_persist</title></head><body>'
+               '<h1>fault_persist</h1><p>The Activity Log page is not '
+               'installed. The API is at <a href="v1/openapi.json">'
+               'v1/openapi.json</a>.</p></body></html>\n')
+OPENAPI_PATH = '/v1/openapi.json'
+HEALTHCHECK_PATH = '/healthcheck'
+
+_CORS_DEFAULTS = {
+    'allow_headers': ['X-Auth-Token', 'X-OpenStack-Request-ID',
+                      'X-Project-Id', 'X-User-Id', 'X-Roles',
+                      'Authorization', 'Accept', 'Content-Type'],
+    'expose_headers': ['X-OpenStack-Request-ID', 'Content-Disposition'],
+    'allow_methods': ['GET', 'HEAD', 'OPTIONS'],
+}
+
+
+def _page():
+    if os.path.isfile(os.path.join(STATIC_DIR, PAGE)):
+        return flask.send_from_directory(STATIC_DIR, PAGE)
+    return flask.Response(PLACEHOLDER, content_type='text/html; '
+                                                    'charset=utf-8')
+
+
+def _static(filename):
+    return flask.send_from_directory(STATIC_DIR, filename)
+
+
+def flask_app():
+    """The Flask application: views and error documents, no middleware."""
+    app = flask.Flask(__name__, static_folder=None)
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    app.register_blueprint(v1.blueprint)
+    app.add_url_rule('/', 'page', _page, methods=['GET'])
+    app.add_url_rule('/static/<path:filename>', 'static', _static,
+                     methods=['GET'])
+    errors.register(app)
+    return app
+
+
+class _PathDispatch:
+    """Public paths to one application, the rest through authentication.
+
+    :param public: the application of the public paths.
+    :param authenticated: the same application behind authentication.
+    :param health: the application of ``/healthcheck``.
+    :param public_page: whether ``/`` and ``/static/`` are public.
+    """
+
+    def __init__(self, public, authenticated, health, public_page):
+        self.public = public
+        self.authenticated = authenticated
+        self.health = health
+        self.public_page = public_page
+
+    def _is_public(self, path):
+        if path == OPENAPI_PATH:
+            return True
+        return self.public_page and (path in ('', '/')
+                                     or path.startswith('/static/'))
+
+    def __call__(self, environ, start_response):
+        # Set by us only: a client cannot send an environ key.
+        environ.pop(v1.AUTHENTICATED, None)
+        path = environ.get('PATH_INFO', '')
+        if path == HEALTHCHECK_PATH:
+            return self.health(environ, start_response)
+        if self._is_public(path):
+            return self.public(environ, start_response)
+        return self.authenticated(environ, start_response)
+
+
+class _Authenticated:
+    """Marks the requests that passed authentication (innermost)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        environ[v1.AUTHENTICATED] = True
+        return self.application(environ, start_response)
+
+
+def _authenticating(application, conf):
+    strategy = conf[api_opts.GROUP].auth_strategy
+    marked = _Authenticated(application)
+    if strategy == api_opts.KEYSTONE:
+        return auth.keystone(marked, conf)
+    if strategy == api_opts.HTTP_BASIC:
+        return auth.HttpBasicAuth(
+            marked, conf[api_opts.GROUP].http_basic_auth_user_file)
+    return marked
+
+
+def build_app(conf):
+    """The WSGI application, configured from ``conf``.
+
+    :param conf: a parsed ``ConfigOpts``; fault_persist is initialised
+        with it (:func:`fault_persist.init`) and the ``[api]``,
+        ``[cors]`` and ``[healthcheck]`` options are registered on it.
+    :returns: a WSGI callable.
+    :raises: :class:`~fault_persist.api.auth.InvalidUserFile` for an
+        unusable htpasswd file.
+    """
+    api_opts.register_opts(conf)
+    config.init(conf)
+    application = flask_app()
+    strategy = conf[api_opts.GROUP].auth_strategy
+    # oslo.middleware's healthcheck answers every request it is given:
+    # it is an application mounted at its path, as with paste's urlmap.
+    pipeline = _PathDispatch(application,
+                             _authenticating(application, conf),
+                             healthcheck.Healthcheck(None, conf),
+                             public_page=strategy != api_opts.HTTP_BASIC)
+    cors.set_defaults(**_CORS_DEFAULTS)
+    pipeline = cors.CORS(pipeline, conf)
+    pipeline = request_id.RequestId(pipeline)
+    return http_proxy_to_wsgi.HTTPProxyToWSGI(pipeline, conf)
