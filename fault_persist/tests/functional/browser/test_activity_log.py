@@ -111,8 +111,8 @@ class BrowserTestCase(testtools.TestCase):
 
     def column(self, table, label):
         """The texts of one column of a table, top to bottom."""
-        return self.page.locator(
-            '%s tbody td[data-label="%s"]' % (table, label)).all_text_contents()
+        cells = '%s tbody td[data-label="%s"]' % (table, label)
+        return self.page.locator(cells).all_text_contents()
 
     def messages(self, table='#log-table'):
         return self.column(table, 'Message')
@@ -140,7 +140,6 @@ class BrowserTestCase(testtools.TestCase):
             'X-User-Id': identity['user'], 'X-Roles': identity['roles']})
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.read()
-
 
 
 class ActivityLogPageTest(BrowserTestCase):
@@ -304,7 +303,6 @@ class ActivityLogPageTest(BrowserTestCase):
         self.assertEqual('"Date and time"', before)
         width = self.page.evaluate('document.documentElement.scrollWidth')
         self.assertLessEqual(width, 400)
-
 
 
 class AutoRefreshTest(BrowserTestCase):
