@@ -16,10 +16,10 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 
 from oslo_config import cfg
 from oslo_context import context
-import oslo_messaging
 import prettytable
 
 import fault_persist
@@ -61,6 +61,10 @@ def show_table(fault):
 
 def send(conf, sample, publisher_id, ctxt):
     """Send a sample the way its service does: same priority and type."""
+    # oslo.messaging imports oslo.service, which imports eventlet, which
+    # warns on import that it is deprecated; nothing here runs eventlet.
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+    import oslo_messaging
     transport = oslo_messaging.get_notification_transport(conf)
     notifier = oslo_messaging.Notifier(transport, publisher_id=publisher_id)
     method = getattr(notifier, sample['priority'].lower())

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite, on a fresh machine: install into a virtualenv,
 # start and prepare PostgreSQL, MariaDB and RabbitMQ (tools/test-setup.sh),
+# install Debian's chromium for the browser tests (tools/install-browser.sh),
 # then style checks, unit and functional tests, the docs build and the
 # sample-config check. The last line reads "N passed, N failed, N skipped".
 set -eu -o pipefail
@@ -13,8 +14,10 @@ bash tools/install-venv.sh requirements.txt test-requirements.txt \
 
 if [ "$(id -u)" = 0 ]; then
     bash tools/test-setup.sh
+    bash tools/install-browser.sh
 else
     sudo -n bash tools/test-setup.sh
+    sudo -n bash tools/install-browser.sh
 fi
 
 PATH="$PWD/$VENV/bin:$PATH"

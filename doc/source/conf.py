@@ -1,5 +1,12 @@
 """Sphinx configuration of the fault_persist documentation."""
 
+import warnings
+
+# The option and policy extensions import oslo.messaging, hence oslo.service
+# and eventlet, which warns on import that it is deprecated: not a problem
+# of these docs.
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+
 extensions = [
     'sphinx.ext.autodoc',
     'oslo_config.sphinxext',
