@@ -8,11 +8,14 @@ them. ``list_opts()`` is published as the ``fault_persist`` namespace of the
 import copy
 import itertools
 
+from oslo_config import cfg
+
 from fault_persist.capture import spool
 from fault_persist.capture import writer
 from fault_persist.db import api as db_api
 from fault_persist import extract
 from fault_persist import faults
+from fault_persist import query_arguments
 from fault_persist import recognise
 from fault_persist import request_log
 from fault_persist import request_log_text
@@ -42,6 +45,13 @@ def register_opts(conf):
     :param conf: an oslo.config ``ConfigOpts``.
     """
     conf.register_opts(_fault_persist_opts(), group=GROUP)
+    for opt in query_arguments.api_opts:
+        try:
+            conf.register_opt(opt, group=query_arguments.API_GROUP)
+        except cfg.DuplicateOptError:
+            # The host has an [api] option of that name already (Nova's
+            # max_limit): the host's option, and value, serve us too.
+            pass
 
 
 def set_defaults(conf, **defaults):
@@ -65,4 +75,6 @@ def list_opts():
     # nothing but the listener needs (fault-persist-manage starts faster).
     from fault_persist.capture import listener
     return [(GROUP, copy.deepcopy(_fault_persist_opts())),
+            (query_arguments.API_GROUP,
+             copy.deepcopy(query_arguments.api_opts)),
             (listener.GROUP, copy.deepcopy(listener.listener_opts))]

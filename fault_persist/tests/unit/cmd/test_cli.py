@@ -18,6 +18,7 @@ from fault_persist.tests.unit.cmd import test_manage
 
 INSTANCE = '73cfc462-dd59-4dc1-9d32-95954171775f'
 OTHER = '178b0921-8f85-4257-88b6-2e743b5a975c'
+ADMIN = {'project_id': 'admin', 'roles': ['admin']}
 
 
 class CliTestCase(testtools.TestCase):
@@ -150,8 +151,9 @@ class TestFaultList(CliTestCase):
     def test_bad_date_is_one_clear_line(self):
         code, out, err = self.cli('fault', 'list', '--since', 'yesterday')
         self.assertEqual(1, code)
-        self.assertEqual(["Invalid time 'yesterday': Unable to parse date "
-                          "string 'yesterday'."], err.strip().splitlines())
+        self.assertEqual(["Invalid time 'yesterday': since: Unable to parse "
+                          "date string 'yesterday'."],
+                         err.strip().splitlines())
 
     def test_bad_marker_is_one_clear_line(self):
         code, out, err = self.cli('fault', 'list', '--marker', 'nope')
@@ -185,7 +187,7 @@ class TestFaultListOfResources(CliTestCase):
                     (5, lambda: fault_persist.save_fault(
                         None, 'compute-1', 'Libvirt is down',
                         resource_type='host')),
-                    (6, lambda: fault_persist.resolve_faults(None,
+                    (6, lambda: fault_persist.resolve_faults(ADMIN,
                                                              INSTANCE))):
                 with fp_fixtures.TimeOverride(
                         datetime.datetime(2026, 3, day, 12, 0, 0)):
@@ -312,8 +314,9 @@ class TestTaskCommands(RequestLogCliTestCase):
 
     def test_task_id_must_be_a_number(self):
         code, out, err = self.cli('task', 'show', 'abc')
-        self.assertEqual(2, code)
-        self.assertIn("invalid int value: 'abc'", err)
+        self.assertEqual(1, code)
+        self.assertEqual(["Invalid value 'abc' for task_id: not a whole "
+                          "number."], err.strip().splitlines())
 
 
 class TestLogCommand(RequestLogCliTestCase):
