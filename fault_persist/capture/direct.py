@@ -141,7 +141,7 @@ class TrackedTask:
 
 
 def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
-                  status, error=None):
+                  status, error=None, project_id=None):
     entry = {
         'message_id': uuidutils.generate_uuid(),
         'created': timeutils.utcnow(),
@@ -158,7 +158,7 @@ def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
         'event_type': None,
         'request_id': tasks.bounded_text(ctxt.request_id, tasks.ID_MAX_CHARS),
         'instance_id': instance_id,
-        'project_id': ctxt.project_id or None,
+        'project_id': project_id,
         'correlation_id': correlation_id,
         'action': action,
     }
@@ -201,16 +201,21 @@ def _task_key(ctxt, task_id):
     the rule ``fault_persist:request_log:update_all_projects`` allows with
     the target ``{'project_id': <the task's project>}``; any other id is
     :class:`~fault_persist.exception.TaskNotFound`, as an unknown one is.
+
+    :returns: ``(correlation_id, action, project_id)``: the task's key and
+        the project its entries belong to.
     """
     if task_id is None:
         # Each tracked piece of work is a task of its own.
-        return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
+        return (uuidutils.generate_uuid(), tasks.DIRECT_ACTION,
+                ctxt.project_id or None)
     if isinstance(task_id, bool) or not isinstance(task_id, int):
         raise exception.InvalidField(field='task_id', value=task_id,
                                      reason='not an integer')
     row = request_log.visible_task(ctxt, task_id,
                                    policies.TASK_UPDATE_ALL_PROJECTS)
-    return row.correlation_id, row.action
+    # An admin's entries of another project's task are that project's.
+    return row.correlation_id, row.action, row.project_id
 
 
 @contextlib.contextmanager
@@ -264,11 +269,11 @@ def track_task(context, app, target, task_id=None, instance_id=None):
                                              text.TARGET_MAX_CHARS)
     if instance_id is not None:
         instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
-    correlation_id, action = _task_key(ctxt, task_id)
+    correlation_id, action, project_id = _task_key(ctxt, task_id)
 
     def entry(status, error=None):
         return _direct_entry(ctxt, app, clean_target, correlation_id, action,
-                             instance_id, status, error)
+                             instance_id, status, error, project_id)
 
     start = entry(text.STARTED)
     tracked = TrackedTask(_store_quietly(conf, [start]))
