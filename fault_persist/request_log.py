@@ -6,6 +6,8 @@ only its own project's entries and tasks. :mod:`fault_persist.db.api`
 only queries.
 """
 
+import re
+
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -56,6 +58,21 @@ def _status(value):
             field='status', value=value,
             reason='not one of %s' % ', '.join(map(str, text.STATUSES)))
     return status
+
+
+# A locale name: language, then region or script; never a path.
+_LOCALE = re.compile(r'[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*\Z')
+
+
+def _locale(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isascii() or (
+            not _LOCALE.match(value)):
+        raise exception.InvalidField(
+            field='locale', value=value,
+            reason='not a locale name such as pt_BR')
+    return value
 
 
 # Free-text filters of the request log, and the width of their columns.
@@ -360,6 +377,7 @@ def request_log_lines(context, locale=None, **filters):
     conf = config.get_conf()
     ctxt = policy.request_context(context)
     zone = text.display_zone(conf.fault_persist.log_timezone)
+    locale = _locale(locale)
     # A streaming export: read a page of LINES_PAGE_SIZE at a time, so
     # memory stays bounded, and give every matching line unless a limit
     # is given; the limit is not reduced to [api] max_limit.

@@ -270,8 +270,12 @@ def get_latest_fault(instance_id, project_id=None):
         query = _visible(sa.select(fault), project_id, hosts=False).where(
             fault.instance_id == instance_id,
             fault.resolved_at.is_(None)).order_by(
-            fault.created.desc(), fault.id.desc()).limit(1)
-        return session.execute(query).scalars().first()
+            fault.created.desc(), fault.id.desc())
+        if project_id is None:
+            return session.execute(query.limit(1)).scalars().first()
+        # The first of the project's, compared exactly (see exactly_of).
+        return next(iter(exactly_of(project_id, session.execute(
+            query).scalars())), None)
 
 
 def list_faults(instance_id=None, project_id=None, since=None, before=None,
@@ -310,7 +314,8 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
             marker_row = session.execute(
                 _visible(sa.select(fault), project_id, hosts).where(
                     fault.id == marker)).scalars().first()
-            if marker_row is None:
+            if marker_row is None or not exactly_of(project_id,
+                                                    [marker_row]):
                 raise LookupError(marker)
         query = db_utils.paginate_query(
             query, fault, limit, ['created', 'id'], marker=marker_row,
@@ -708,9 +713,10 @@ def list_tasks(filters=None, project_id=None, limit=None, marker=None):
     if limit is not None:
         query = query.limit(limit)
     with _read_connection() as connection:
-        if marker is not None and connection.execute(_visible_tasks(
-                sa.select(task.id), project_id).where(
-                task.id == marker)).first() is None:
+        if marker is not None and not exactly_of(
+                project_id, connection.execute(_visible_tasks(
+                    sa.select(task.project_id), project_id).where(
+                    task.id == marker)).all()):
             raise LookupError(marker)
         return exactly_of(project_id, connection.execute(query))
 
@@ -722,12 +728,12 @@ def _visible_entries(query, project_id):
 
 
 def _marker_time(connection, marker, project_id):
-    created = connection.execute(_visible_entries(
-        sa.select(_LOG.c.created), project_id).where(
-        _LOG.c.id == marker)).scalar()
-    if created is None:
+    found = exactly_of(project_id, connection.execute(_visible_entries(
+        sa.select(_LOG.c.created, _LOG.c.project_id), project_id).where(
+        _LOG.c.id == marker)).all())
+    if not found:
         raise LookupError(marker)
-    return created
+    return found[0].created
 
 
 def list_request_log(filters=None, project_id=None, since=None, before=None,
