@@ -423,6 +423,7 @@ def cutoff_time(older_than, now=None):
     :returns: a naive UTC datetime.
     """
     now = now or timeutils.utcnow()
+    given = older_than
     if isinstance(older_than, datetime.datetime):
         return query_arguments.utc_time(older_than, 'older_than')
     if not isinstance(older_than, datetime.timedelta):
@@ -444,7 +445,7 @@ def cutoff_time(older_than, now=None):
         if cutoff is not None and cutoff.year >= query_arguments.MIN_YEAR:
             return cutoff
     raise exception.InvalidField(
-        field='older_than', value=older_than,
+        field='older_than', value=given,
         reason='not a non-negative age that ends after the year %d'
         % query_arguments.MIN_YEAR)
 
