@@ -259,12 +259,29 @@ def get_fault(context, instance_id):
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    fault = db_api.get_latest_fault(
-        _instance_id(instance_id),
-        query_arguments.project_scope(ctxt, policies.FAULT_ALL_PROJECTS))
+    instance_id = _instance_id(instance_id)
+    fault = db_api.get_latest_fault(instance_id)
+    if fault is not None and not _readable(ctxt, fault.project_id):
+        # The latest fault is another project's: the caller's own latest,
+        # if any, compared exactly.
+        fault = db_api.get_latest_fault(instance_id,
+                                        ctxt.project_id or '')
+        if fault is not None and fault.project_id != ctxt.project_id:
+            fault = None
     if fault is None:
         return None
-    return fault_view(fault, policy.allowed(policies.FAULT_DETAILS, ctxt))
+    return fault_view(fault, _details_allowed(ctxt, fault.project_id))
+
+
+def _readable(ctxt, project_id):
+    """Whether the caller may read a fault of ``project_id``."""
+    return query_arguments.may_read_project(
+        ctxt, policies.FAULT_ALL_PROJECTS, project_id)
+
+
+def _details_allowed(ctxt, project_id):
+    return policy.allowed(policies.FAULT_DETAILS, ctxt,
+                          {'project_id': project_id})
 
 
 def list_faults(context, instance_id=None, project_id=None, since=None,
@@ -283,7 +300,8 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
     :param project_id: only this project's faults.
     :param since: datetime or ISO 8601 text; faults created at or after it.
     :param before: datetime or ISO 8601 text; faults created before it.
-    :param limit: the page size; all faults when ``None``.
+    :param limit: the page size: at most ``[api] max_limit`` (larger
+        limits are reduced to it), and ``max_limit`` when ``None``.
     :param marker: the ``id`` of the last fault of the previous page.
     :param resource_type: only faults of resources of this kind, e.g.
         ``volume``.
@@ -296,7 +314,9 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
         ``request_id``, ``event_type``, ``code`` and ``resolved_at`` (ISO
         8601 UTC, or ``None`` while unresolved).
     :raises: :class:`~fault_persist.exception.Forbidden` when a caller
-        asks for another project, or for host faults without the rule;
+        asks for a project the rule ``fault_persist:fault:all_projects``
+        does not allow with the target ``{'project_id': <that project>}``,
+        or for host faults without the rule;
         :class:`~fault_persist.exception.InvalidMarker`,
         :class:`~fault_persist.exception.InvalidTimeRange`,
         :class:`~fault_persist.exception.InvalidField`.
@@ -305,25 +325,33 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
     ctxt = policy.request_context(context)
     project_id = query_arguments.confine(
         ctxt, policies.FAULT_ALL_PROJECTS, project_id, 'list the faults')
-    hosts = policy.allowed(policies.FAULT_HOSTS, ctxt)
+    hosts = policy.allowed(policies.FAULT_HOSTS, ctxt, {
+        'project_id': project_id or query_arguments.ALL_PROJECTS})
     if resource_type is not None:
         resource_type = check_resource_type(resource_type)
         if resource_type == HOST_RESOURCE_TYPE and not hosts:
             raise exception.Forbidden(action='list the faults of hosts')
+    marker = query_arguments.text(marker, 'marker')
+    query = dict(
+        instance_id=None if instance_id is None
+        else _instance_id(instance_id),
+        project_id=project_id,
+        since=query_arguments.utc_time(since, 'since'),
+        before=query_arguments.utc_time(before, 'before'),
+        limit=query_arguments.page_limit(limit),
+        resource_type=resource_type, unresolved=bool(unresolved),
+        hosts=hosts,
+        code=None if code is None else query_arguments.text(code, 'code'),
+        event_type=None if event_type is None
+        else query_arguments.text(event_type, 'event_type', 255))
     try:
-        rows = db_api.list_faults(
-            instance_id=None if instance_id is None
-            else _instance_id(instance_id),
-            project_id=project_id,
-            since=query_arguments.utc_time(since, 'since'),
-            before=query_arguments.utc_time(before, 'before'),
-            limit=query_arguments.page_limit(limit), marker=marker,
-            resource_type=resource_type, unresolved=bool(unresolved),
-            hosts=hosts, code=code, event_type=event_type)
+        rows = db_api.list_faults(marker=marker, **query)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
-    show_details = policy.allowed(policies.FAULT_DETAILS, ctxt)
-    return [_history_view(row, show_details) for row in rows]
+    details = {}
+    for project in {row.project_id for row in rows}:
+        details[project] = _details_allowed(ctxt, project)
+    return [_history_view(row, details[row.project_id]) for row in rows]
 
 
 def _history_view(row, show_details):
@@ -349,14 +377,30 @@ def get_fault_by_id(context, fault_id):
     config.get_conf()
     ctxt = policy.request_context(context)
     row = None
-    if isinstance(fault_id, str) and 0 < len(fault_id) <= ID_MAX_CHARS:
-        row = db_api.get_fault_by_id(
-            fault_id,
-            query_arguments.project_scope(ctxt, policies.FAULT_ALL_PROJECTS),
-            hosts=policy.allowed(policies.FAULT_HOSTS, ctxt))
-    if row is None:
+    if (isinstance(fault_id, str) and 0 < len(fault_id) <= ID_MAX_CHARS
+            and fault_id.isprintable()):
+        row = db_api.get_fault_by_id(fault_id)
+    if row is None or not query_arguments.may_read_project(
+            ctxt, policies.FAULT_ALL_PROJECTS, row.project_id) or (
+            row.resource_type == HOST_RESOURCE_TYPE and not policy.allowed(
+                policies.FAULT_HOSTS, ctxt, {'project_id': row.project_id})):
         raise exception.FaultIdNotFound(fault_id=fault_id)
-    return _history_view(row, policy.allowed(policies.FAULT_DETAILS, ctxt))
+    return _history_view(row, _details_allowed(ctxt, row.project_id))
+
+
+def _changeable_projects(ctxt, instance_id):
+    """The projects whose faults of a resource the caller may change.
+
+    :returns: ``None`` for every project, else a list of project ids.
+    """
+    if query_arguments.may_read_project(
+            ctxt, policies.FAULT_UPDATE_ALL_PROJECTS,
+            query_arguments.ALL_PROJECTS):
+        return None
+    return [project for project in db_api.fault_projects(instance_id)
+            if project == ctxt.project_id
+            or query_arguments.may_read_project(
+                ctxt, policies.FAULT_UPDATE_ALL_PROJECTS, project)]
 
 
 def resolve_faults(context, instance_id):
@@ -369,29 +413,39 @@ def resolve_faults(context, instance_id):
 
         fault_persist.resolve_faults(context, instance.id)
 
-    :param context: the caller's ``RequestContext`` (unused for scoping:
-        the host has already authorised the action on the resource).
+    :param context: the caller's ``RequestContext``: only the faults of
+        its own project are resolved (project ids compared exactly), or
+        of every project the rule ``fault_persist:fault:update_all_projects``
+        allows with the target ``{'project_id': <the fault's project>}``
+        (admins by default).
     :param instance_id: the resource (the host's name for host faults).
     :returns: how many faults were marked resolved: those neither
         resolved nor deleted before.
     :raises: :class:`~fault_persist.exception.InvalidInstanceId`.
     """
     config.get_conf()
-    return db_api.resolve_faults(_instance_id(instance_id),
-                                 timeutils.utcnow())
+    ctxt = policy.request_context(context)
+    instance_id = _instance_id(instance_id)
+    return db_api.resolve_faults(instance_id, timeutils.utcnow(),
+                                 _changeable_projects(ctxt, instance_id))
 
 
 def delete_faults(context, instance_id):
     """Soft-delete the faults of an instance, when the host deletes it.
 
-    :param context: the caller's ``RequestContext`` (unused for scoping:
-        the host has already authorised the deletion of the instance).
+    :param context: the caller's ``RequestContext``: as
+        :func:`resolve_faults`, only its own project's faults, or those
+        ``fault_persist:fault:update_all_projects`` allows.
     :param instance_id: the deleted instance.
     :returns: how many faults were marked deleted.
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId`.
     """
     config.get_conf()
-    return db_api.soft_delete_faults(_instance_id(instance_id),
-                                     timeutils.utcnow())
+    ctxt = policy.request_context(context)
+    instance_id = _instance_id(instance_id)
+    return db_api.soft_delete_faults(
+        instance_id, timeutils.utcnow(),
+        _changeable_projects(ctxt, instance_id))
 
 
 def cutoff_time(older_than, now=None):
@@ -403,16 +457,31 @@ def cutoff_time(older_than, now=None):
     :returns: a naive UTC datetime.
     """
     now = now or timeutils.utcnow()
+    given = older_than
     if isinstance(older_than, datetime.datetime):
-        return timeutils.normalize_time(older_than)
-    if isinstance(older_than, datetime.timedelta):
-        return now - older_than
-    if isinstance(older_than, (int, float)) and not isinstance(
-            older_than, bool) and older_than >= 0:
-        return now - datetime.timedelta(days=older_than)
+        return query_arguments.utc_time(older_than, 'older_than')
+    if not isinstance(older_than, datetime.timedelta):
+        if isinstance(older_than, bool) or not isinstance(
+                older_than, (int, float)):
+            raise exception.InvalidField(
+                field='older_than', value=older_than,
+                reason='not a number of days, timedelta or datetime')
+        older_than = query_arguments.age_in_days(older_than)
+        try:
+            older_than = datetime.timedelta(days=older_than)
+        except OverflowError:
+            older_than = None
+    if older_than is not None and older_than >= datetime.timedelta(0):
+        try:
+            cutoff = now - older_than
+        except OverflowError:
+            cutoff = None
+        if cutoff is not None and cutoff.year >= query_arguments.MIN_YEAR:
+            return cutoff
     raise exception.InvalidField(
-        field='older_than', value=older_than,
-        reason='not a non-negative number of days, timedelta or datetime')
+        field='older_than', value=given,
+        reason='not a non-negative age that ends after the year %d'
+        % query_arguments.MIN_YEAR)
 
 
 def purge_faults(older_than):

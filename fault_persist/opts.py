@@ -8,12 +8,15 @@ them. ``list_opts()`` is published as the ``fault_persist`` namespace of the
 import copy
 import itertools
 
+from oslo_config import cfg
+
 from fault_persist.capture import counters
 from fault_persist.capture import spool
 from fault_persist.capture import writer
 from fault_persist.db import api as db_api
 from fault_persist import extract
 from fault_persist import faults
+from fault_persist import query_arguments
 from fault_persist import recognise
 from fault_persist import request_log
 from fault_persist import request_log_text
@@ -44,6 +47,13 @@ def register_opts(conf):
     :param conf: an oslo.config ``ConfigOpts``.
     """
     conf.register_opts(_fault_persist_opts(), group=GROUP)
+    for opt in query_arguments.api_opts:
+        try:
+            conf.register_opt(opt, group=query_arguments.API_GROUP)
+        except cfg.DuplicateOptError:
+            # The host has an [api] option of that name already (Nova's
+            # max_limit): the host's option, and value, serve us too.
+            pass
 
 
 def set_defaults(conf, **defaults):
@@ -69,4 +79,7 @@ def list_opts():
     from fault_persist.capture import listener
     return [(GROUP, copy.deepcopy(_fault_persist_opts())),
             (listener.GROUP, copy.deepcopy(listener.listener_opts)),
-            (api_opts.GROUP, copy.deepcopy(api_opts.api_opts))]
+            # [api]: the HTTP API's options and the page bound that every
+            # list read (Python API, CLI, HTTP API) shares.
+            (api_opts.GROUP, copy.deepcopy(query_arguments.api_opts
+                                           + api_opts.api_opts))]

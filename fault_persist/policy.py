@@ -49,13 +49,16 @@ def request_context(context):
     return o_context.RequestContext()
 
 
-def allowed(rule, context):
+def allowed(rule, context, target):
     """Whether ``context`` passes ``rule``; never raises on a denial.
 
     :param rule: a rule name from :mod:`fault_persist.policies`.
     :param context: a ``RequestContext``.
+    :param target: what the caller acts on: ``{'project_id': ...}`` of
+        the record, or of the project asked for; never the caller's own
+        project by default, or an owner rule (``project_id:%(project_id)s``)
+        would pass for every record.
     """
     if _ENFORCER is None:
         raise RuntimeError('fault_persist.policy.init() was not called')
-    target = {'project_id': context.project_id, 'user_id': context.user_id}
-    return _ENFORCER.authorize(rule, target, context, do_raise=False)
+    return _ENFORCER.authorize(rule, dict(target), context, do_raise=False)

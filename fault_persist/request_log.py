@@ -6,6 +6,8 @@ only its own project's entries and tasks. :mod:`fault_persist.db.api`
 only queries.
 """
 
+import re
+
 from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -44,24 +46,38 @@ def _project(ctxt, project_id):
                                    project_id, 'read the request log')
 
 
-def _integer(name, value):
+def _status(value):
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise exception.InvalidField(field=name, value=value,
-                                     reason='not an integer')
-    return value
-
-
-def _status(value):
-    status = _integer('status', value)
-    if status is not None and status not in text.STATUSES:
+    status = value
+    if isinstance(value, str) and value.isascii() and value.isdecimal() \
+            and len(value) == 4:
+        status = int(value)
+    if isinstance(status, bool) or status not in text.STATUSES:
         raise exception.InvalidField(
             field='status', value=value,
             reason='not one of %s' % ', '.join(map(str, text.STATUSES)))
     return status
+
+
+# A locale name: language, then region or script; never a path.
+_LOCALE = re.compile(r'[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*\Z')
+
+
+def _locale(value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isascii() or (
+            not _LOCALE.match(value)):
+        raise exception.InvalidField(
+            field='locale', value=value,
+            reason='not a locale name such as pt_BR')
+    return value
+
+
+# Free-text filters of the request log, and the width of their columns.
+_TEXT_FILTERS = {'app': 64, 'user': 64, 'ip': 64, 'req': 16,
+                 'instance_id': 64, 'request_id': 64}
 
 
 def _iso(value):
@@ -132,19 +148,37 @@ def task_view(row, now=None):
     }
 
 
-def _required_integer(name, value):
-    if value is None:
-        raise exception.InvalidField(field=name, value=value,
-                                     reason='it is missing')
-    return _integer(name, value)
+def _task_id(value):
+    return query_arguments.integer(value, 'task_id',
+                                   query_arguments.TASK_ID_MAX,
+                                   required=True)
 
 
-def _visible_task(ctxt, task_id):
-    task_id = _required_integer('task_id', task_id)
-    row = db_api.get_task(task_id, _scope(ctxt))
-    if row is None:
+def _entry_marker(value):
+    return query_arguments.integer(value, 'marker')
+
+
+def visible_task(ctxt, task_id, rule=policies.REQUEST_LOG_ALL_PROJECTS):
+    """A task the caller may see (or, with another rule, continue).
+
+    Its own project's task (compared exactly), or one ``rule`` allows
+    with the target ``{'project_id': <the task's project>}``.
+
+    :raises: :class:`~fault_persist.exception.TaskNotFound` alike for a
+        task that does not exist and for one the caller may not see: the
+        error never tells which ids exist.
+    """
+    task_id = _task_id(task_id)
+    row = db_api.get_task(task_id)
+    if row is None or not query_arguments.may_read_project(
+            ctxt, rule, row.project_id):
         raise exception.TaskNotFound(task_id=task_id)
     return row
+
+
+def _text_filters(**values):
+    return {name: query_arguments.text(value, name, _TEXT_FILTERS[name])
+            for name, value in values.items()}
 
 
 def get_task(context, task_id):
@@ -158,7 +192,7 @@ def get_task(context, task_id):
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    return task_view(_visible_task(ctxt, task_id))
+    return task_view(visible_task(ctxt, task_id))
 
 
 def list_tasks(context, app=None, status=None, instance_id=None,
@@ -176,7 +210,8 @@ def list_tasks(context, app=None, status=None, instance_id=None,
     :param request_id: only the tasks of this request.
     :param project_id: only this project's tasks.
     :param user: only the tasks of this user id.
-    :param limit: the page size; every task when ``None``.
+    :param limit: the page size, at most ``[api] max_limit`` (larger
+        ones are reduced to it); ``max_limit`` when ``None``.
     :param marker: the ``task_id`` of the last task of the previous page.
     :returns: a list of :func:`task_view` dicts.
     :raises: :class:`~fault_persist.exception.Forbidden`,
@@ -185,16 +220,19 @@ def list_tasks(context, app=None, status=None, instance_id=None,
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    filters = {'app': app, 'status': _status(status),
-               'instance_id': instance_id, 'request_id': request_id,
-               'user_id': user}
+    filters = _text_filters(app=app, instance_id=instance_id,
+                            request_id=request_id, user=user)
+    filters['user_id'] = filters.pop('user')
+    filters['status'] = _status(status)
+    marker = query_arguments.integer(marker, 'marker',
+                                     query_arguments.TASK_ID_MAX)
+    project_id = _project(ctxt, project_id)
+    limit = query_arguments.page_limit(limit)
     try:
         rows = db_api.list_tasks(
             {name: value for name, value in filters.items()
              if value is not None},
-            project_id=_project(ctxt, project_id),
-            limit=query_arguments.page_limit(limit),
-            marker=_integer('marker', marker))
+            project_id=project_id, limit=limit, marker=marker)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     now = timeutils.utcnow()
@@ -205,10 +243,11 @@ def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
                    status=None, since=None, before=None, task_id=None,
                    instance_id=None, request_id=None, project_id=None):
     """The checked arguments of :func:`db_api.list_request_log`."""
-    filters = {'app': app, 'user_id': user, 'ip': ip, 'req': req,
-               'status': _status(status),
-               'task_id': _integer('task_id', task_id),
-               'instance_id': instance_id, 'request_id': request_id}
+    filters = _text_filters(app=app, user=user, ip=ip, req=req,
+                            instance_id=instance_id, request_id=request_id)
+    filters['user_id'] = filters.pop('user')
+    filters.update(status=_status(status), task_id=None if task_id is None
+                   else _task_id(task_id))
     return {'filters': {name: value for name, value in filters.items()
                         if value is not None},
             'project_id': _project(ctxt, project_id),
@@ -253,7 +292,8 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
     :param instance_id: the entries about this instance.
     :param request_id: the entries of this request.
     :param project_id: only this project's entries.
-    :param limit: the page size; every entry when ``None``.
+    :param limit: the page size, at most ``[api] max_limit`` (larger
+        ones are reduced to it); ``max_limit`` when ``None``.
     :param marker: the ``id`` of the last entry of the previous page.
     :returns: a list of :func:`entry_views` dicts.
     :raises: :class:`~fault_persist.exception.Forbidden`,
@@ -269,7 +309,7 @@ def list_request_log(context, app=None, user=None, ip=None, req=None,
         instance_id=instance_id, request_id=request_id,
         project_id=project_id)
     return entry_views(_entry_rows(query, query_arguments.page_limit(limit),
-                                   _integer('marker', marker)))
+                                   _entry_marker(marker)))
 
 
 def entries_between(context, task_id, limit=None, marker=None):
@@ -282,7 +322,8 @@ def entries_between(context, task_id, limit=None, marker=None):
         ``fault_persist:request_log:all_projects`` it sees only its
         project's tasks and entries.
     :param task_id: the task's id.
-    :param limit: the page size; every entry when ``None``.
+    :param limit: the page size, at most ``[api] max_limit`` (larger
+        ones are reduced to it); ``max_limit`` when ``None``.
     :param marker: the ``id`` of the last entry of the previous page.
     :returns: a list of :func:`entry_views` dicts.
     :raises: :class:`~fault_persist.exception.TaskNotFound`,
@@ -290,12 +331,18 @@ def entries_between(context, task_id, limit=None, marker=None):
     """
     config.get_conf()
     ctxt = policy.request_context(context)
-    task_id = _required_integer('task_id', task_id)
+    task = visible_task(ctxt, task_id)
+    limit = query_arguments.page_limit(limit)
+    marker = _entry_marker(marker)
+    # The entries of the task's project only, unless the caller reads
+    # every project.
+    scope = _scope(ctxt)
+    if scope is not None:
+        scope = task.project_id or ''
     try:
         task, rows = db_api.task_window(
-            task_id, timeutils.utcnow(), project_id=_scope(ctxt),
-            limit=query_arguments.page_limit(limit),
-            marker=_integer('marker', marker))
+            task.id, timeutils.utcnow(), project_id=scope, limit=limit,
+            marker=marker)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     if task is None:
@@ -313,8 +360,10 @@ def request_log_lines(context, locale=None, **filters):
         task ID 100: /plugins/kimchi/vms/name/clone (KCHVM0001E failed to
         clone vm 'name')
 
-    (one line; wrapped here). Without ``limit`` every matching entry is
-    read, a page at a time.
+    (one line; wrapped here). A streaming export: without ``limit`` every
+    matching entry is given, read a page of :data:`LINES_PAGE_SIZE` at a
+    time so that memory stays bounded whatever the size of the log; a
+    ``limit`` is not reduced to ``[api] max_limit``.
 
     :param context: the caller's ``RequestContext``.
     :param locale: the reader's locale for the messages; English (as
@@ -328,8 +377,13 @@ def request_log_lines(context, locale=None, **filters):
     conf = config.get_conf()
     ctxt = policy.request_context(context)
     zone = text.display_zone(conf.fault_persist.log_timezone)
-    limit = query_arguments.page_limit(filters.pop('limit', None))
-    marker = _integer('marker', filters.pop('marker', None))
+    locale = _locale(locale)
+    # A streaming export: read a page of LINES_PAGE_SIZE at a time, so
+    # memory stays bounded, and give every matching line unless a limit
+    # is given; the limit is not reduced to [api] max_limit.
+    limit = query_arguments.page_limit(filters.pop('limit', None),
+                                       clamp=False)
+    marker = _entry_marker(filters.pop('marker', None))
     # Bad filters raise here, not at the first line.
     query = _entry_filters(ctxt, **filters)
     return _lines(query, zone, locale, limit, marker)

@@ -25,7 +25,9 @@ from fault_persist import config
 from fault_persist.db import api as db_api
 from fault_persist import exception
 from fault_persist import faults
+from fault_persist import policies
 from fault_persist import policy
+from fault_persist import query_arguments
 from fault_persist import request_log_text as text
 from fault_persist import sanitize
 from fault_persist import tasks
@@ -40,6 +42,26 @@ def _format_exc_info(exc_info):
         return None, None
     lines = traceback.format_exception(*exc_info)
     return exc_info, ''.join(lines)
+
+
+def owning_project(value, name='project_id'):
+    """The project a direct call writes a record of, checked exactly.
+
+    Written as given, never stripped or cut: ``'proj-b '`` must not
+    become project ``proj-b``.
+
+    :param value: the context's (or the caller's) project id, or ``None``.
+    :returns: the id, or ``None`` for blank.
+    :raises: :class:`~fault_persist.exception.InvalidField`.
+    """
+    if value is None or value == '':
+        return None
+    value = query_arguments.text(value, name)
+    if value != value.strip():
+        raise exception.InvalidField(
+            field=name, value=value,
+            reason='it begins or ends with white space')
+    return value
 
 
 def save_fault(context, instance_id, message, details=None, exc_info=None,
@@ -90,7 +112,8 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
         fields.setdefault('code', exc_info[0].__name__)
         if message is None:
             message = '%s: %s' % (exc_info[0].__name__, exc_info[1])
-    fields.setdefault('project_id', ctxt.project_id)
+    fields['project_id'] = owning_project(
+        fields.get('project_id', ctxt.project_id))
     fields.setdefault('user_id', ctxt.user_id)
     fields.setdefault('request_id', ctxt.request_id)
     row = faults.fault_record(
@@ -126,7 +149,7 @@ class TrackedTask:
 
 
 def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
-                  status, error=None):
+                  status, error=None, project_id=None):
     entry = {
         'message_id': uuidutils.generate_uuid(),
         'created': timeutils.utcnow(),
@@ -143,7 +166,7 @@ def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
         'event_type': None,
         'request_id': tasks.bounded_text(ctxt.request_id, tasks.ID_MAX_CHARS),
         'instance_id': instance_id,
-        'project_id': tasks.bounded_text(ctxt.project_id, tasks.ID_MAX_CHARS),
+        'project_id': project_id,
         'correlation_id': correlation_id,
         'action': action,
     }
@@ -183,13 +206,29 @@ def _store_quietly(conf, entries):
     return task_id
 
 
-def _task_key(conf, task_id):
+def _task_key(conf, ctxt, task_id):
+    """The correlation key of the task a piece of work continues.
+
+    Only a task of the caller's own project (compared exactly), or one
+    the rule ``fault_persist:request_log:update_all_projects`` allows with
+    the target ``{'project_id': <the task's project>}``; any other id is
+    :class:`~fault_persist.exception.TaskNotFound`, as an unknown one is.
+    The look-up is bounded like every call: a task that cannot be read in
+    time is continued as a task of its own.
+
+    :returns: ``(correlation_id, action, project_id)``: the task's key and
+        the project its entries belong to.
+    """
     if task_id is None:
         # Each tracked piece of work is a task of its own.
-        return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
+        return (uuidutils.generate_uuid(), tasks.DIRECT_ACTION,
+                ctxt.project_id or None)
     if isinstance(task_id, bool) or not isinstance(task_id, int):
         raise exception.InvalidField(field='task_id', value=task_id,
                                      reason='not an integer')
+    task_id = query_arguments.integer(task_id, 'task_id',
+                                      query_arguments.TASK_ID_MAX,
+                                      required=True)
     # Read on the writer's store thread too: bounded like every call.
     answered, row = capture_writer.shared(conf)[1].call(
         lambda: db_api.get_task(task_id), [])
@@ -199,10 +238,13 @@ def _task_key(conf, task_id):
                     'its own',
                     {'task_id': task_id,
                      'bound': conf.fault_persist.driver_write_timeout})
-        return uuidutils.generate_uuid(), tasks.DIRECT_ACTION
-    if row is None:
+        return (uuidutils.generate_uuid(), tasks.DIRECT_ACTION,
+                ctxt.project_id or None)
+    if row is None or not query_arguments.may_read_project(
+            ctxt, policies.TASK_UPDATE_ALL_PROJECTS, row.project_id):
         raise exception.TaskNotFound(task_id=task_id)
-    return row.correlation_id, row.action
+    # An admin's entries of another project's task are that project's.
+    return row.correlation_id, row.action, row.project_id
 
 
 @contextlib.contextmanager
@@ -229,17 +271,23 @@ def track_task(context, app, target, task_id=None, instance_id=None):
     :param app: the service, e.g. ``kimchi``.
     :param target: what the task acts on, e.g. a URI.
     :param task_id: the id of a task recorded before, which this work
-        continues; a new task by default.
+        continues; a new task by default. Only a task of the context's
+        own project, unless the rule
+        ``fault_persist:request_log:update_all_projects`` allows the
+        task's project (admins by default).
     :param instance_id: the resource the task acts on, if any. When the
         work succeeds, the faults of that resource from before it are
         resolved (unless ``[fault_persist] resolve_on_success`` is false).
     :returns: a context manager yielding a :class:`TrackedTask`.
     :raises: :class:`~fault_persist.exception.InvalidField` for a blank
-        ``app`` or ``target``; :class:`~fault_persist.exception.
-        TaskNotFound` for an unknown ``task_id``.
+        ``app`` or ``target`` or a bad project id in the context;
+        :class:`~fault_persist.exception.TaskNotFound` for an unknown
+        ``task_id`` or another project's.
     """
     conf = config.get_conf()
     ctxt = policy.request_context(context)
+    # Checked, not changed: the context is the host's.
+    owning_project(ctxt.project_id, 'project_id of the context')
     app = tasks.bounded_text(app, tasks.APP_MAX_CHARS)
     if app is None:
         raise exception.InvalidField(field='app', value=app,
@@ -251,11 +299,11 @@ def track_task(context, app, target, task_id=None, instance_id=None):
                                      reason='it is empty')
     if instance_id is not None:
         instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
-    correlation_id, action = _task_key(conf, task_id)
+    correlation_id, action, project_id = _task_key(conf, ctxt, task_id)
 
     def entry(status, error=None):
         return _direct_entry(ctxt, app, clean_target, correlation_id, action,
-                             instance_id, status, error)
+                             instance_id, status, error, project_id)
 
     start = entry(text.STARTED)
     tracked = TrackedTask(_store_quietly(conf, [start]))

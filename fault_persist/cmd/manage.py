@@ -20,6 +20,7 @@ from fault_persist.capture import spool as capture_spool
 from fault_persist.db import api as db_api
 from fault_persist.db import migration
 from fault_persist import exception
+from fault_persist import query_arguments
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -41,6 +42,12 @@ def _purge(what, purge, retention_option, older_than):
             print('[fault_persist] %s is 0: %s are kept for ever; pass '
                   '--older-than DAYS to purge.' % (retention_option, what))
             return
+    older_than = query_arguments.age_in_days(older_than, '--older-than')
+    try:
+        fault_persist.faults.cutoff_time(older_than)
+    except exception.InvalidField as exc:
+        raise exception.InvalidField(field='--older-than', value=older_than,
+                                     reason=exc.kwargs['reason'])
     count = purge(older_than)
     print('Purged %d %s older than %s days' % (count, what, older_than))
 

@@ -299,8 +299,12 @@ def get_latest_fault(instance_id, project_id=None):
         query = _visible(sa.select(fault), project_id, hosts=False).where(
             fault.instance_id == instance_id,
             fault.resolved_at.is_(None)).order_by(
-            fault.created.desc(), fault.id.desc()).limit(1)
-        return session.execute(query).scalars().first()
+            fault.created.desc(), fault.id.desc())
+        if project_id is None:
+            return session.execute(query.limit(1)).scalars().first()
+        # The first of the project's, compared exactly (see exactly_of).
+        return next(iter(exactly_of(project_id, session.execute(
+            query).scalars())), None)
 
 
 def list_faults(instance_id=None, project_id=None, since=None, before=None,
@@ -345,12 +349,13 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
             marker_row = session.execute(
                 _visible(sa.select(fault), project_id, hosts).where(
                     fault.id == marker)).scalars().first()
-            if marker_row is None:
+            if marker_row is None or not exactly_of(project_id,
+                                                    [marker_row]):
                 raise LookupError(marker)
         query = db_utils.paginate_query(
             query, fault, limit, ['created', 'id'], marker=marker_row,
             sort_dir='desc')
-        return list(session.execute(query).scalars())
+        return exactly_of(project_id, session.execute(query).scalars())
 
 
 def get_fault_by_id(fault_id, project_id=None, hosts=True):
@@ -368,36 +373,80 @@ def get_fault_by_id(fault_id, project_id=None, hosts=True):
                 fault.id == fault_id)).scalars().first()
 
 
-def resolve_faults(instance_id, resolved_at):
+def exactly_of(project_id, rows):
+    """The rows whose ``project_id`` is exactly ``project_id``.
+
+    A project's records are compared exactly: a database collation that
+    folds case or ignores trailing spaces (MariaDB's default) must not let
+    ``'PROJ-B'`` or ``'proj-b '`` read project ``proj-b``.
+
+    :param project_id: the project, or ``None`` for rows of any project.
+    :param rows: rows with a ``project_id``.
+    :returns: a list of the rows kept, in order.
+    """
+    if project_id is None:
+        return list(rows)
+    return [row for row in rows if row.project_id == project_id]
+
+
+def fault_projects(instance_id):
+    """The projects of the non-deleted faults of a resource.
+
+    :param instance_id: the resource's id.
+    :returns: a set of project ids (``None`` for faults of no project).
+    """
+    fault = models.InstanceFault
+    with _reader() as session:
+        return set(session.execute(
+            sa.select(fault.project_id).distinct().where(
+                fault.instance_id == instance_id,
+                fault.deleted == sa.false())).scalars())
+
+
+def _of_projects(query, project_ids):
+    if project_ids is None:
+        return query
+    column = models.InstanceFault.project_id
+    named = [project for project in project_ids if project is not None]
+    clauses = [column.in_(named)] if named else []
+    if None in project_ids:
+        clauses.append(column.is_(None))
+    return query.where(sa.or_(*clauses) if clauses else sa.false())
+
+
+def resolve_faults(instance_id, resolved_at, project_ids=None):
     """Mark every unresolved, non-deleted fault of a resource resolved.
 
     :param instance_id: the resource's id.
     :param resolved_at: the naive UTC time of the resolution.
+    :param project_ids: only the faults of these projects (``None`` in it
+        for faults of no project); every fault when ``None``.
     :returns: how many faults were marked.
     """
     fault = models.InstanceFault
     with _writer() as session:
-        return session.execute(
+        return session.execute(_of_projects(
             sa.update(fault)
             .where(fault.instance_id == instance_id,
                    fault.deleted == sa.false(),
-                   fault.resolved_at.is_(None))
+                   fault.resolved_at.is_(None)), project_ids)
             .values(resolved_at=resolved_at)).rowcount
 
 
-def soft_delete_faults(instance_id, deleted_at):
+def soft_delete_faults(instance_id, deleted_at, project_ids=None):
     """Mark every fault of an instance deleted.
 
     :param instance_id: the instance's id.
     :param deleted_at: the naive UTC time of the deletion.
+    :param project_ids: as :func:`resolve_faults` takes them.
     :returns: how many faults were marked.
     """
     fault = models.InstanceFault
     with _writer() as session:
-        result = session.execute(
+        result = session.execute(_of_projects(
             sa.update(fault)
             .where(fault.instance_id == instance_id,
-                   fault.deleted == sa.false())
+                   fault.deleted == sa.false()), project_ids)
             .values(deleted=True, deleted_at=deleted_at, updated=deleted_at))
         return result.rowcount
 
@@ -688,9 +737,10 @@ def get_task(task_id, project_id=None):
     :returns: a row of ``request_log_tasks`` (with ``._mapping``).
     """
     with _read_connection() as connection:
-        return connection.execute(_visible_tasks(
+        row = connection.execute(_visible_tasks(
             sa.select(_TASKS), project_id).where(
             _TASKS.c.id == task_id)).first()
+    return next(iter(exactly_of(project_id, [row] if row else [])), None)
 
 
 def list_tasks(filters=None, project_id=None, limit=None, marker=None):
@@ -713,11 +763,12 @@ def list_tasks(filters=None, project_id=None, limit=None, marker=None):
     if limit is not None:
         query = query.limit(limit)
     with _read_connection() as connection:
-        if marker is not None and connection.execute(_visible_tasks(
-                sa.select(task.id), project_id).where(
-                task.id == marker)).first() is None:
+        if marker is not None and not exactly_of(
+                project_id, connection.execute(_visible_tasks(
+                    sa.select(task.project_id), project_id).where(
+                    task.id == marker)).all()):
             raise LookupError(marker)
-        return connection.execute(query).all()
+        return exactly_of(project_id, connection.execute(query))
 
 
 def _visible_entries(query, project_id):
@@ -727,12 +778,12 @@ def _visible_entries(query, project_id):
 
 
 def _marker_time(connection, marker, project_id):
-    created = connection.execute(_visible_entries(
-        sa.select(_LOG.c.created), project_id).where(
-        _LOG.c.id == marker)).scalar()
-    if created is None:
+    found = exactly_of(project_id, connection.execute(_visible_entries(
+        sa.select(_LOG.c.created, _LOG.c.project_id), project_id).where(
+        _LOG.c.id == marker)).all())
+    if not found:
         raise LookupError(marker)
-    return created
+    return found[0].created
 
 
 def list_request_log(filters=None, project_id=None, since=None, before=None,
@@ -772,7 +823,7 @@ def list_request_log(filters=None, project_id=None, since=None, before=None,
             # drops what the previous page showed at the marker's time.
             query = query.where(log.created <= created, sa.or_(
                 log.created < created, log.id < marker))
-        return connection.execute(query).all()
+        return exactly_of(project_id, connection.execute(query))
 
 
 def task_window(task_id, now, project_id=None, limit=None, marker=None):
@@ -798,7 +849,7 @@ def task_window(task_id, now, project_id=None, limit=None, marker=None):
         task = connection.execute(_visible_tasks(
             sa.select(_TASKS), project_id).where(
             _TASKS.c.id == task_id)).first()
-        if task is None:
+        if task is None or exactly_of(project_id, [task]) == []:
             return None, []
         query = _visible_entries(sa.select(_LOG), project_id).where(
             log.created >= (task.started_at or task.ended_at),
@@ -810,7 +861,7 @@ def task_window(task_id, now, project_id=None, limit=None, marker=None):
             created = _marker_time(connection, marker, project_id)
             query = query.where(log.created >= created, sa.or_(
                 log.created > created, log.id > marker))
-        return task, connection.execute(query).all()
+        return task, exactly_of(project_id, connection.execute(query))
 
 
 def purge_request_log(cutoff, batch_size=1000):

@@ -74,6 +74,25 @@ def database_call(function, *args, **kwargs):
             reason=db_api.error_reason(exc))
 
 
+def page_note(app, parsed_args, rows, marker_of):
+    """Tell the reader on stderr when a page may not be the last one.
+
+    A list command returns at most ``--limit`` rows, and at most
+    ``[api] max_limit`` whatever the limit.
+    """
+    if not rows:
+        return
+    wanted = parsed_args.limit
+    limit = app.conf.api.max_limit
+    if wanted is not None and wanted.isascii() and wanted.isdecimal():
+        limit = min(int(wanted), limit)
+    if len(rows) >= limit:
+        app.stderr.write('%d rows shown (--limit, at most [api] max_limit '
+                         '%d); for the next page pass --marker %s\n'
+                         % (len(rows), app.conf.api.max_limit,
+                            marker_of(rows[-1])))
+
+
 def main(argv=None):
     return FaultPersistApp().run(sys.argv[1:] if argv is None else argv)
 

@@ -83,8 +83,9 @@ class ListFaults(lister.Lister):
                                  'time (UTC unless it has an offset).')
         parser.add_argument('--before', metavar='TIME',
                             help='Only faults before this ISO 8601 time.')
-        parser.add_argument('--limit', metavar='N', type=int,
-                            help='At most N faults.')
+        parser.add_argument('--limit', metavar='N',
+                            help='At most N faults (and at most [api] '
+                                 'max_limit, the default).')
         parser.add_argument('--marker', metavar='FAULT_ID',
                             help='Start after this fault (the last id of '
                                  'the previous page).')
@@ -101,6 +102,8 @@ class ListFaults(lister.Lister):
             marker=parsed_args.marker,
             resource_type=parsed_args.resource_type,
             unresolved=parsed_args.unresolved)
+        cli.page_note(self.app, parsed_args, faults,
+                      lambda fault: fault['id'])
         columns = self.COLUMNS + (('details',) if parsed_args.long else ())
         return columns, [[fault.get(column) for column in columns]
                          for fault in faults]

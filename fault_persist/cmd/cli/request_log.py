@@ -17,8 +17,9 @@ ENTRY_COLUMNS = ('id', 'created', 'req', 'user', 'ip', 'status', 'app',
 
 
 def _add_page_arguments(parser, marker_help):
-    parser.add_argument('--limit', metavar='N', type=int,
-                        help='At most N rows.')
+    parser.add_argument('--limit', metavar='N',
+                        help='At most N rows (and at most [api] '
+                             'max_limit, the default, except with --text).')
     parser.add_argument('--marker', metavar='ID', help=marker_help)
 
 
@@ -46,6 +47,8 @@ class ListTasks(lister.Lister):
             request_id=parsed_args.request, project_id=parsed_args.project,
             user=parsed_args.user, limit=parsed_args.limit,
             marker=parsed_args.marker)
+        cli.page_note(self.app, parsed_args, tasks,
+                      lambda task: task['task_id'])
         return TASK_COLUMNS, [[task[column] for column in TASK_COLUMNS]
                               for task in tasks]
 
@@ -55,7 +58,7 @@ class ShowTask(show.ShowOne):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('task_id', metavar='TASK_ID', type=int)
+        parser.add_argument('task_id', metavar='TASK_ID')
         return parser
 
     def take_action(self, parsed_args):
@@ -86,7 +89,7 @@ class ShowLog(lister.Lister):
                             help='Entries at or after this ISO 8601 time.')
         parser.add_argument('--before', metavar='TIME',
                             help='Entries before this ISO 8601 time.')
-        parser.add_argument('--task', metavar='TASK_ID', type=int)
+        parser.add_argument('--task', metavar='TASK_ID')
         parser.add_argument('--instance', metavar='INSTANCE_ID')
         parser.add_argument('--request', metavar='REQUEST_ID')
         parser.add_argument('--project', metavar='PROJECT_ID')
@@ -113,15 +116,16 @@ class ShowLog(lister.Lister):
     def run(self, parsed_args):
         if not parsed_args.text:
             return super().run(parsed_args)
+        # Streamed: the lines are read a page at a time and written as
+        # they come, so memory stays bounded whatever the size of the log.
         lines = cli.database_call(
-            lambda: list(fault_persist.request_log_lines(
-                cli_faults.admin_context(), **self._filters(parsed_args))))
-        text = ''.join(line + '\n' for line in lines)
+            fault_persist.request_log_lines, cli_faults.admin_context(),
+            **self._filters(parsed_args))
         if parsed_args.output:
             with open(parsed_args.output, 'w', encoding='utf-8') as stream:
-                stream.write(text)
+                cli.database_call(_write_lines, lines, stream)
         else:
-            sys.stdout.write(text)
+            cli.database_call(_write_lines, lines, sys.stdout)
         return 0
 
     def take_action(self, parsed_args):
@@ -132,5 +136,12 @@ class ShowLog(lister.Lister):
         entries = cli.database_call(
             fault_persist.list_request_log, cli_faults.admin_context(),
             **self._filters(parsed_args))
+        cli.page_note(self.app, parsed_args, entries,
+                      lambda entry: entry['id'])
         return ENTRY_COLUMNS, [[entry[column] for column in ENTRY_COLUMNS]
                                for entry in entries]
+
+
+def _write_lines(lines, stream):
+    for line in lines:
+        stream.write(line + '\n')

@@ -39,8 +39,11 @@ class TestRules(base.TestCase):
 
     def test_admin_passes_member_does_not(self):
         for rule in (policies.FAULT_DETAILS, policies.FAULT_ALL_PROJECTS):
-            self.assertTrue(policy.allowed(rule, base.admin_context()))
-            self.assertFalse(policy.allowed(rule, base.user_context()))
+            target = {'project_id': 'project-b'}
+            self.assertTrue(policy.allowed(rule, base.admin_context(),
+                                           target))
+            self.assertFalse(policy.allowed(rule, base.user_context(),
+                                            target))
 
     def test_operator_override_in_policy_file(self):
         path = self.useFixture(fixtures.TempDir()).join('policy.yaml')
@@ -52,4 +55,5 @@ class TestRules(base.TestCase):
         policy.reset()
         policy.init(self.conf)
         self.assertTrue(policy.allowed(policies.FAULT_DETAILS,
-                                       base.user_context()))
+                                       base.user_context(),
+                                       {'project_id': 'project-a'}))

@@ -1,6 +1,7 @@
 """fault-persist, run as the real console script on a known database."""
 
 import datetime
+import io
 import json
 import os
 
@@ -11,6 +12,7 @@ from oslo_utils import timeutils
 import testtools
 
 import fault_persist
+from fault_persist.cmd import cli as cli_app
 from fault_persist import config
 from fault_persist.db import api as db_api
 from fault_persist.tests import fixtures as fp_fixtures
@@ -18,6 +20,7 @@ from fault_persist.tests.unit.cmd import test_manage
 
 INSTANCE = '73cfc462-dd59-4dc1-9d32-95954171775f'
 OTHER = '178b0921-8f85-4257-88b6-2e743b5a975c'
+ADMIN = {'project_id': 'admin', 'roles': ['admin']}
 
 
 class CliTestCase(testtools.TestCase):
@@ -150,8 +153,9 @@ class TestFaultList(CliTestCase):
     def test_bad_date_is_one_clear_line(self):
         code, out, err = self.cli('fault', 'list', '--since', 'yesterday')
         self.assertEqual(1, code)
-        self.assertEqual(["Invalid time 'yesterday': Unable to parse date "
-                          "string 'yesterday'."], err.strip().splitlines())
+        self.assertEqual(["Invalid time 'yesterday': since: Unable to parse "
+                          "date string 'yesterday'."],
+                         err.strip().splitlines())
 
     def test_bad_marker_is_one_clear_line(self):
         code, out, err = self.cli('fault', 'list', '--marker', 'nope')
@@ -185,7 +189,7 @@ class TestFaultListOfResources(CliTestCase):
                     (5, lambda: fault_persist.save_fault(
                         None, 'compute-1', 'Libvirt is down',
                         resource_type='host')),
-                    (6, lambda: fault_persist.resolve_faults(None,
+                    (6, lambda: fault_persist.resolve_faults(ADMIN,
                                                              INSTANCE))):
                 with fp_fixtures.TimeOverride(
                         datetime.datetime(2026, 3, day, 12, 0, 0)):
@@ -312,8 +316,9 @@ class TestTaskCommands(RequestLogCliTestCase):
 
     def test_task_id_must_be_a_number(self):
         code, out, err = self.cli('task', 'show', 'abc')
-        self.assertEqual(2, code)
-        self.assertIn("invalid int value: 'abc'", err)
+        self.assertEqual(1, code)
+        self.assertEqual(["Invalid value 'abc' for task_id: not a whole "
+                          "number."], err.strip().splitlines())
 
 
 class TestLogCommand(RequestLogCliTestCase):
@@ -371,3 +376,77 @@ class TestLogCommand(RequestLogCliTestCase):
         code, out, err = self.cli('log', '--before', 'tomorrow')
         self.assertEqual(1, code)
         self.assertIn("Invalid time 'tomorrow'", err)
+
+
+#: Hostile command-line values: each gives one clear line, never a
+#: traceback or "database is unavailable".
+HOSTILE_ARGS = [
+    '', ' ', '\x01', 'a\nb', '²', '٣', '-1', '0', '1.5', 'inf', 'nan',
+    '9' * 19, '9' * 40, str(2 ** 63), str(2 ** 31), '0x10', 'x' * 65,
+    'x' * 5000, '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00',
+    '2026-13-01', 'yesterday', '\ud800', 'proj-a\udfff', "' OR 1=1 --",
+    'PROJECT-A', 'project-a ', '%s%(x)s', '\u202e', '1000', '1002',
+]
+HOSTILE_COMMANDS = [
+    ('fault', 'list', '--instance'), ('fault', 'list', '--project'),
+    ('fault', 'list', '--since'), ('fault', 'list', '--before'),
+    ('fault', 'list', '--limit'), ('fault', 'list', '--marker'),
+    ('fault', 'list', '--resource-type'), ('show',),
+    ('show', INSTANCE, '--project'), ('task', 'list', '--app'),
+    ('task', 'list', '--limit'), ('task', 'list', '--marker'),
+    ('task', 'list', '--project'), ('task', 'list', '--user'),
+    ('task', 'show'), ('log', '--since'), ('log', '--limit'),
+    ('log', '--marker'), ('log', '--task'), ('log', '--user'),
+    ('log', '--text', '--limit'), ('log', '--text', '--since'),
+]
+
+
+class TestHostileArguments(CliTestCase):
+    """Every command and option with hostile values, in process."""
+
+    def cli_in_process(self, *args):
+        out, err = io.StringIO(), io.StringIO()
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+        config.reset()
+        with _OwnEngine():
+            code = cli_app.main(['--config-file', self.config_file]
+                                + list(args))
+        config.reset()
+        return code, out.getvalue(), err.getvalue()
+
+    def test_one_clear_line_per_hostile_value(self):
+        calls = 0
+        for command in HOSTILE_COMMANDS:
+            for value in HOSTILE_ARGS:
+                args = command + (value,)
+                code, out, err = self.cli_in_process(*args)
+                calls += 1
+                self.assertIn(code, (0, 1, 2), args)
+                self.assertNotIn('Traceback', err, args)
+                self.assertNotIn('unavailable', err, args)
+                if code == 1:
+                    self.assertEqual(1, len(err.strip().splitlines()),
+                                     (args, err))
+        self.assertGreater(calls, 600)
+
+    def test_limit_beyond_max_limit_is_reduced(self):
+        with open(self.config_file, 'a') as stream:
+            stream.write('[api]\nmax_limit = 2\n')
+        code, out, err = self.cli_in_process(
+            'fault', 'list', '-f', 'json', '--limit', str(2 ** 64))
+        self.assertEqual(0, code, err)
+        self.assertEqual(2, len(json.loads(out)))
+        self.assertIn('for the next page pass --marker', err)
+        code, out, err = self.cli_in_process('fault', 'list', '-f', 'json')
+        self.assertEqual(2, len(json.loads(out)))
+
+    def test_member_cannot_show_another_projects_fault(self):
+        for project in ('project-b', 'PROJECT-A', 'project-a '):
+            code, out, err = self.cli_in_process('show', INSTANCE,
+                                                 '--project', project)
+            self.assertEqual(1, code)
+            self.assertIn('No fault is recorded', err)
+        code, out, err = self.cli_in_process('show', INSTANCE, '--project',
+                                             'project-a')
+        self.assertEqual(0, code, err)

@@ -81,6 +81,15 @@ class TestManage(testtools.TestCase):
         self.assertIn('Purged 2 faults', out)
         self.assertEqual(2, self.count_faults())
 
+    def test_purge_refuses_ages_that_are_no_ages(self):
+        self.manage('db', 'sync')
+        for age in ('inf', 'nan', '-1', '1e400', '1e9'):
+            code, out, err = self.manage('purge', '--older-than', age)
+            self.assertEqual(1, code, (age, err))
+            self.assertNotIn('Traceback', err)
+            self.assertEqual(1, len(err.strip().splitlines()), err)
+            self.assertIn('--older-than', err)
+
     def test_purge_uses_retention_option(self):
         self.write_config('fault_retention_days = 0\n')
         self.assertEqual(0, self.manage('db', 'sync')[0])
