@@ -20,6 +20,7 @@ the admin guide, "Secrets").
 
 import json
 import re
+import reprlib
 
 from oslo_config import cfg
 from oslo_utils import strutils
@@ -468,3 +469,28 @@ def clean_details(value, max_bytes=TEXT_MAX_BYTES):
     head = _first_bytes(_masked_head(text, head_bytes), head_bytes)
     tail = _last_bytes(_masked_tail(text, tail_bytes), tail_bytes)
     return _joined(head, tail, size)
+
+
+# A short repr for log lines: bounded in depth and size whatever the value
+# (a notification nested thousands deep, or of many megabytes).
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel = 4
+_BRIEF.maxstring = 160
+_BRIEF.maxother = 80
+_BRIEF.maxdict = _BRIEF.maxlist = _BRIEF.maxtuple = 12
+
+
+def brief(value, limit=300):
+    """A short, masked ``repr`` of anything, for a log line.
+
+    Bounded work and size whatever ``value`` is; never raises.
+
+    :param value: anything.
+    :param limit: the largest length of the result, in characters.
+    :returns: a ``str``.
+    """
+    try:
+        text = _BRIEF.repr(value)
+    except Exception:  # noqa: a log line must never fail
+        text = '<%s object>' % type(value).__name__
+    return mask_secrets(_printable(text[:limit]))

@@ -23,6 +23,7 @@ from fault_persist.capture import counters as capture_counters
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
 from fault_persist import recognise
+from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
 
@@ -87,9 +88,17 @@ class FaultPersistDriver(notifier.Driver):
             else:
                 # Task starts and ends must not slow the host.
                 self._writer.hand_over([event])
-        except Exception:  # noqa: never raise into the host
-            LOG.exception('fault_persist could not handle notification '
-                          '%.200r', message)
+        except Exception as exc:  # noqa: never raise into the host
+            try:
+                if self._pipeline is not None:
+                    self._pipeline.counters.add('malformed')
+                LOG.warning('fault_persist could not handle notification '
+                            '%(message)s (%(error)s); it is skipped',
+                            {'message': sanitize.brief(message),
+                             'error': sanitize.brief(exc)})
+                LOG.debug('Why it was skipped', exc_info=True)
+            except Exception:  # noqa: not even a broken log handler
+                pass
 
     def flush(self, timeout=None):
         """Wait until everything handed over so far is stored or spooled."""

@@ -17,6 +17,7 @@ from fault_persist import extract
 from fault_persist import faults
 from fault_persist import recognise
 from fault_persist import resources
+from fault_persist import sanitize
 from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
@@ -142,8 +143,9 @@ class Pipeline:
     def _malformed(self, message, exc):
         self.counters.add('malformed')
         LOG.warning('fault_persist could not read a notification (%(error)s); '
-                    'it is skipped: %(message).300r',
-                    {'error': exc, 'message': message})
+                    'it is skipped: %(message)s',
+                    {'error': sanitize.brief(exc),
+                     'message': sanitize.brief(message)})
 
     def fault_rows(self, events):
         """The ``instance_faults`` rows of the error events among ``events``.
