@@ -56,8 +56,11 @@ class FaultPersist(fixtures.Fixture):
         self.config = self.useFixture(config_fixture.Config(self.conf))
         opts.register_opts(self.conf)
         self.state_path = self.useFixture(fixtures.TempDir()).path
+        # No periodic counter lines from drivers that outlive their test
+        # (they would land in another test's captured output).
         self.config.config(group='fault_persist', state_path=self.state_path,
-                           **self.overrides)
+                           **dict({'counters_interval': 0},
+                                  **self.overrides))
         config.reset()
         self.addCleanup(config.reset)
         config.init(self.conf)

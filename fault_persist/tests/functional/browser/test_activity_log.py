@@ -7,6 +7,7 @@ caller. The browser runs in zone Europe/Berlin (UTC+2 in May), so the
 tests also check the page's conversions between local time and UTC.
 """
 
+import atexit
 import os
 import shutil
 import urllib.parse
@@ -49,6 +50,16 @@ class BrowserTestCase(testtools.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._start()
+
+    @classmethod
+    def _start(cls):
+        # Once per class, from setUpClass or, where the runner does not
+        # call it (stestr's subunit workers), from the first setUp.
+        if '_started' in cls.__dict__:
+            return
+        cls._started = True
+        atexit.register(cls._stop)
         cls.missing = _browser_missing()
         if cls.missing:
             return
@@ -81,6 +92,7 @@ class BrowserTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
+        type(self)._start()
         if self.missing:
             fp_fixtures.require_service(self, 'Chromium', self.missing)
         self.context = self.browser.new_context(

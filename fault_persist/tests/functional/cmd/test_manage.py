@@ -40,6 +40,8 @@ class ManageBehaviour:
             message_id=message_id) for message_id in message_ids]
         spool = capture_spool.Spool(os.path.join(self.state, 'spool'))
         spool.append(events)
+        # A live writer holds its spool file: this one is done with it.
+        spool.close()
         code, out, err = self.manage('spool', 'replay')
         self.assertEqual(0, code, err)
         self.assertIn('Replayed 3 spooled events', out)
