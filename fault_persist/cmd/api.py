@@ -47,6 +47,7 @@ def make_server(conf):
     :returns: a werkzeug threaded server; ``serve_forever()`` runs it.
     """
     # Refuse before touching the database: nothing is set up in vain.
+    api_opts.register_opts(conf)
     auth.check_noauth(conf)
     application = app.build_app(conf)
     group = conf[api_opts.GROUP]

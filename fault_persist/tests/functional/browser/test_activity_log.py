@@ -64,7 +64,14 @@ class BrowserTestCase(testtools.TestCase):
         if cls.missing:
             return
         cls.server = server.ActivityLogServer()
-        cls.server.setUp()
+        cls.failed = None
+        try:
+            cls.server.setUp()
+        except Exception as exc:
+            # Not a missing browser: every test of the class fails with it.
+            cls.failed = exc
+            cls._stop()
+            return
         try:
             cls.playwright = sync_api.sync_playwright().start()
             cls.browser = cls.playwright.chromium.launch(
@@ -81,9 +88,12 @@ class BrowserTestCase(testtools.TestCase):
         if getattr(cls, 'playwright', None):
             cls.playwright.stop()
             cls.playwright = None
-        if getattr(cls, 'server', None):
-            cls.server.cleanUp()
-            cls.server = None
+        server, cls.server = getattr(cls, 'server', None), None
+        if server is not None:
+            try:
+                server.cleanUp()
+            except Exception:  # noqa: a server that never started
+                pass
 
     @classmethod
     def tearDownClass(cls):
@@ -93,6 +103,9 @@ class BrowserTestCase(testtools.TestCase):
     def setUp(self):
         super().setUp()
         type(self)._start()
+        if getattr(self, 'failed', None) is not None:
+            self.fail('The Activity Log server did not start: %r'
+                      % self.failed)
         if self.missing:
             fp_fixtures.require_service(self, 'Chromium', self.missing)
         self.context = self.browser.new_context(
