@@ -44,8 +44,24 @@ def _browser_missing():
     return None
 
 
+# One Playwright and one Chromium for the whole process: Playwright's
+# sync API runs one event loop per thread, so a second start would fail.
+_BROWSER = {}
+
+
+def _shared_browser():
+    """The process's Chromium, started on first use, stopped at exit."""
+    if 'browser' not in _BROWSER:
+        playwright = sync_api.sync_playwright().start()
+        atexit.register(playwright.stop)
+        _BROWSER['browser'] = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=['--no-sandbox'])
+        atexit.register(_BROWSER['browser'].close)
+    return _BROWSER['browser']
+
+
 class BrowserTestCase(testtools.TestCase):
-    """One server and one browser for the class; a fresh page per test."""
+    """One server for the class, one browser for all; a fresh page per test."""
 
     @classmethod
     def setUpClass(cls):
@@ -73,21 +89,14 @@ class BrowserTestCase(testtools.TestCase):
             cls._stop()
             return
         try:
-            cls.playwright = sync_api.sync_playwright().start()
-            cls.browser = cls.playwright.chromium.launch(
-                executable_path=CHROMIUM, args=['--no-sandbox'])
+            cls.browser = _shared_browser()
         except Exception as exc:
             cls.missing = 'Chromium does not start: %s' % exc
             cls._stop()
 
     @classmethod
     def _stop(cls):
-        if getattr(cls, 'browser', None):
-            cls.browser.close()
-            cls.browser = None
-        if getattr(cls, 'playwright', None):
-            cls.playwright.stop()
-            cls.playwright = None
+        cls.browser = None
         server, cls.server = getattr(cls, 'server', None), None
         if server is not None:
             try:
