@@ -122,38 +122,34 @@ def _kind(value, where):
     return value
 
 
+def _kind_items(raw, name, example, where):
+    """``[(kind, value)]`` of a definition's list of one-key mappings.
+
+    ``resource`` and ``resource_in_message`` both list ``{kind: ...}``.
+    """
+    items = raw.get(name) or []
+    if not isinstance(items, list) or not all(
+            isinstance(item, dict) and len(item) == 1 for item in items):
+        raise exception.InvalidDefinitions(
+            where=where, reason='"%s" must list one-key {kind: ...} '
+            'mappings, e.g. %s' % (name, example))
+    return [(_kind(kind, where), value)
+            for item in items for kind, value in item.items()]
+
+
 def _resource_rules(raw, where):
     """``[(kind, [path, ...]), ...]`` of a definition's ``resource`` list."""
-    rules = raw.get('resource') or []
-    if not isinstance(rules, list):
-        raise exception.InvalidDefinitions(
-            where=where, reason='"resource" must list {kind: paths} mappings')
-    parsed = []
-    for rule in rules:
-        if not isinstance(rule, dict) or len(rule) != 1:
-            raise exception.InvalidDefinitions(
-                where=where, reason='each "resource" item is one {kind: '
-                'paths} mapping, e.g. {backup: payload.backup_id}')
-        (kind, paths), = rule.items()
-        parsed.append((_kind(kind, where),
-                       _paths(paths, '%s, resource %s' % (where, kind))))
-    return parsed
+    return [(kind, _paths(paths, '%s, resource %s' % (where, kind)))
+            for kind, paths in _kind_items(
+                raw, 'resource', '{backup: payload.backup_id}', where)]
 
 
 def _message_patterns(raw, where):
     """``[(kind, regex)]`` of a definition's ``resource_in_message``."""
-    rules = raw.get('resource_in_message') or []
-    if not isinstance(rules, list):
-        raise exception.InvalidDefinitions(
-            where=where, reason='"resource_in_message" must list {kind: '
-            'regular expression} mappings')
     parsed = []
-    for rule in rules:
-        if not isinstance(rule, dict) or len(rule) != 1:
-            raise exception.InvalidDefinitions(
-                where=where, reason='each "resource_in_message" item is one '
-                '{kind: regular expression} mapping')
-        (kind, pattern), = rule.items()
+    for kind, pattern in _kind_items(raw, 'resource_in_message',
+                                     "{image: 'image ([0-9a-f-]{36})'}",
+                                     where):
         try:
             regex = re.compile(pattern)
         except (re.error, TypeError) as exc:
@@ -164,7 +160,7 @@ def _message_patterns(raw, where):
             raise exception.InvalidDefinitions(
                 where=where, reason='resource_in_message %s: the expression '
                 'must have one group, the id' % kind)
-        parsed.append((_kind(kind, where), regex))
+        parsed.append((kind, regex))
     return parsed
 
 

@@ -277,16 +277,21 @@ def human_text(value, depth=0):
     key = envelope_data_key(value)
     if key is not None:
         return human_text(value[key], depth + 1)
-    for name in HUMAN_TEXT_KEYS:
-        if name in value:
-            text = human_text(value[name], depth + 1)
-            if text:
-                return text
-    for child in value.values():
+    return _first_found(human_text, value, HUMAN_TEXT_KEYS, depth)
+
+
+def _first_found(read, mapping, keys, depth):
+    """What ``read`` finds under the first of ``keys``, else in a child."""
+    for name in keys:
+        if name in mapping:
+            found = read(mapping[name], depth + 1)
+            if found:
+                return found
+    for child in mapping.values():
         if isinstance(child, dict):
-            text = human_text(child, depth + 1)
-            if text:
-                return text
+            found = read(child, depth + 1)
+            if found:
+                return found
     return None
 
 
@@ -317,13 +322,5 @@ def error_code(value, depth=0):
         key = envelope_data_key(value)
         if key is not None:
             return error_code(value[key], depth + 1)
-        for name in _CODE_KEYS:
-            code = error_code(value.get(name), depth + 1)
-            if code:
-                return code
-        for child in value.values():
-            if isinstance(child, dict):
-                code = error_code(child, depth + 1)
-                if code:
-                    return code
+        return _first_found(error_code, value, _CODE_KEYS, depth)
     return None

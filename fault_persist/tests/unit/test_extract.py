@@ -270,11 +270,11 @@ class TestDefinitionsFile(testtools.TestCase):
             "- [unbalanced\n": 'expected',
             "- app: x\n": '"event_types" or "publishers"',
             "- event_types: ['*']\n  resource: {backup: payload.id}\n":
-                '"resource" must list',
+                '"resource" must list one-key',
             "- event_types: ['*']\n  resource: [{Backup: payload.id}]\n":
                 "kind 'Backup'",
             "- event_types: ['*']\n  resource: [{a: p, b: q}]\n":
-                'one {kind: paths}',
+                '"resource" must list one-key',
             "- event_types: ['*']\n  resource_keys: uuid\n":
                 '"resource_keys" must list',
             "- event_types: ['*']\n  resource_in_message: [{image: '('}]\n":
