@@ -6,9 +6,10 @@ The pipeline, outermost first::
     request_id           X-OpenStack-Request-ID on every response
     cors                 [cors] options
     healthcheck          GET /healthcheck, no authentication
-    public paths         /, /static/..., /v1/openapi.json: no authentication
-                         (with http_basic only /v1/openapi.json: the
-                         browser's password prompt then covers the page)
+    public paths         /, /static/..., /v1, /v1/openapi.json: no
+                         authentication (with http_basic only /v1 and
+                         /v1/openapi.json: the browser's password prompt
+                         then covers the page)
     authentication       [api] auth_strategy
     Flask                /v1 views, the page
 
@@ -39,6 +40,7 @@ PLACEHOLDER = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                'installed. The API is at <a href="v1/openapi.json">'
                'v1/openapi.json</a>.</p></body></html>\n')
 OPENAPI_PATH = '/v1/openapi.json'
+VERSION_PATHS = ('/v1', '/v1/')
 HEALTHCHECK_PATH = '/healthcheck'
 
 _CORS_DEFAULTS = {
@@ -90,7 +92,7 @@ class _PathDispatch:
         self.public_page = public_page
 
     def _is_public(self, path):
-        if path == OPENAPI_PATH:
+        if path == OPENAPI_PATH or path in VERSION_PATHS:
             return True
         return self.public_page and (path in ('', '/')
                                      or path.startswith('/static/'))

@@ -27,7 +27,9 @@ import http.client
 import json
 import logging
 import os
+import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -74,6 +76,33 @@ def _fill(size):
     print('sqlite: filled %d entries, %d tasks, in %.1f s'
           % (size, log.next_task, time.perf_counter() - started))
     return backend
+
+
+def _database(size, path):
+    """The database URL, and the backend to drop afterwards (or None).
+
+    With ``path``, a database of ``size`` entries there is reused, and a
+    new one is kept there for the next run.
+    """
+    if path and os.path.exists(path):
+        connection = sqlite3.connect(path)
+        try:
+            count = connection.execute(
+                'SELECT count(*) FROM request_log').fetchone()[0]
+        finally:
+            connection.close()
+        if count != size:
+            raise SystemExit('%s holds %d entries, not %d: remove it or '
+                             'pass --size %d' % (path, count, size, count))
+        print('sqlite: reusing %s (%d entries)' % (path, count))
+        return 'sqlite:///' + path, None
+    backend = _fill(size)
+    if not path:
+        return backend.url, backend
+    shutil.move(backend.path, path)
+    backend.drop()
+    print('sqlite: kept in %s for the next run (--db)' % path)
+    return 'sqlite:///' + path, None
 
 
 def _free_port():
@@ -148,19 +177,22 @@ def main(argv=None):
     parser.add_argument('--size', type=int, default=1000000)
     parser.add_argument('--loops', type=int, default=200)
     parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--db', metavar='PATH',
+                        help='an SQLite file to reuse when it holds --size '
+                             'entries, or to keep the new one in')
     args = parser.parse_args(argv)
 
-    backend = _fill(args.size)
+    url, backend = _database(args.size, args.db)
     directory = tempfile.mkdtemp(prefix='fp_bench_api_')
     port = _free_port()
     log_file = open(os.path.join(directory, 'api.log'), 'w')
-    server = _start_server(_config_file(directory, backend.url, port), port,
+    server = _start_server(_config_file(directory, url, port), port,
                            log_file)
     try:
         conf = cfg.ConfigOpts()
         conf([], project='fault_persist')
         opts.register_opts(conf)
-        conf.set_override('connection', backend.url, group='fault_persist')
+        conf.set_override('connection', url, group='fault_persist')
         conf.set_override('state_path', directory, group='fault_persist')
         config.init(conf)
         context = o_context.RequestContext(project_id='admin-project',
@@ -197,7 +229,8 @@ def main(argv=None):
         server.terminate()
         server.wait(10)
         log_file.close()
-        backend.drop()
+        if backend is not None:
+            backend.drop()
         for name in os.listdir(directory):
             os.unlink(os.path.join(directory, name))
         os.rmdir(directory)
