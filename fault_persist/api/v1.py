@@ -36,6 +36,9 @@ ENTRY_FILTERS = frozenset([
     'request_id', 'project_id', 'since', 'before'])
 TASK_FILTERS = frozenset([
     'app', 'status', 'instance_id', 'request_id', 'project_id', 'user'])
+#: The views any caller reads, authenticated or not.
+PUBLIC_ENDPOINTS = frozenset(['v1.version', 'v1.openapi_document'])
+VERSION_ID = 'v1'
 TEXT = 'text/plain'
 JSON = 'application/json'
 # Lines sent per chunk of a text download.
@@ -46,7 +49,7 @@ blueprint = flask.Blueprint('v1', __name__, url_prefix='/v1')
 
 @blueprint.before_request
 def _caller():
-    if flask.request.endpoint == 'v1.openapi_document':
+    if flask.request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not flask.request.environ.get(AUTHENTICATED):
         return errors.response(401, 'This request needs authentication.')
@@ -107,6 +110,22 @@ def _path_task_id(task_id):
             and 0 < int(task_id) <= arguments.MAX_TASK_ID):
         raise exception.TaskNotFound(task_id=task_id[:64])
     return int(task_id)
+
+
+@blueprint.get('')
+def version():
+    """The version document, as OpenStack APIs answer ``GET /v1``.
+
+    It names ``[api] auth_strategy``, so that a client (the Activity Log
+    page) knows whether to send the ``noauth`` identity headers itself.
+    """
+    return {'version': {
+        'id': VERSION_ID,
+        'status': 'CURRENT',
+        'links': [{'rel': 'self',
+                   'href': flask.request.url_root + VERSION_ID + '/'}],
+        'auth_strategy': config.get_conf()[api_opts.GROUP].auth_strategy,
+    }}
 
 
 @blueprint.get('/openapi.json')

@@ -8,6 +8,9 @@ Example::
     FAULT_PERSIST_CONFIG_FILE=/etc/fault-persist/api.conf \\
         uwsgi --http-socket 127.0.0.1:8787 --processes 2 --threads 4 \\
               --module fault_persist.api.wsgi:application
+
+or ``gunicorn --worker-class gthread --threads 4 --bind 127.0.0.1:8787
+fault_persist.api.wsgi:application``.
 """
 
 import os

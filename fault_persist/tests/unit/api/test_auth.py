@@ -48,6 +48,15 @@ class _AuthTestCase(base.TestCase):
         return sorted(fault['instance_id']
                       for fault in response.json['faults'])
 
+    def assertVersionDocument(self, app):
+        for path in ('/v1', '/v1/'):
+            self.assertEqual(
+                {'version': {'id': 'v1', 'status': 'CURRENT',
+                             'links': [{'rel': 'self',
+                                        'href': 'http://localhost/v1/'}],
+                             'auth_strategy': self.STRATEGY}},
+                app.get(path).json, path)
+
     def assert401(self, response):
         self.assertEqual(401, response.status_int)
         self.assertEqual(401, response.json['error']['code'])
@@ -69,6 +78,10 @@ class TestNoAuth(_AuthTestCase):
             'X-Project-Id': 'p', 'X-User-Id': 'u', 'X-Roles': 'admin'})
         self.assertEqual(['inst-a', 'inst-b'], self.instances(admin))
         self.assertIn('details', admin.json['faults'][0])
+
+    def test_the_version_document_says_noauth(self):
+        # The page sends its identity headers only when it reads this.
+        self.assertVersionDocument(self.build())
 
     def test_without_headers_the_caller_sees_nothing(self):
         self.assertEqual([], self.build().get('/v1/faults').json['faults'])
@@ -164,6 +177,9 @@ class TestHttpBasic(_AuthTestCase):
         self.assertEqual(200, self.app.get('/healthcheck').status_int)
         self.assertEqual(200, self.app.get('/v1/openapi.json').status_int)
 
+    def test_the_version_document_needs_no_password(self):
+        self.assertVersionDocument(self.app)
+
     def test_a_file_without_bcrypt_hashes_is_refused(self):
         with open(self.user_file, 'w') as user_file:
             user_file.write('root:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n')
@@ -227,6 +243,9 @@ class TestKeystone(_AuthTestCase):
         self.assertEqual(200, self.app.get('/').status_int)
         self.assertEqual(200, self.app.get('/v1/openapi.json').status_int)
         self.assertEqual(200, self.app.get('/healthcheck').status_int)
+
+    def test_the_version_document_needs_no_token(self):
+        self.assertVersionDocument(self.app)
 
     def test_a_public_path_never_reaches_a_view_that_reads_records(self):
         self.assert401(self.app.get('/v1//faults', status=401))
