@@ -365,8 +365,8 @@ def get_faults(context, instance_ids):
 
 def _instance_ids(values):
     """A page of instance ids, checked, each once, in order."""
-    if isinstance(values, (str, bytes, bytearray)) or not isinstance(
-            values, collections.abc.Iterable):
+    if isinstance(values, (str, bytes, bytearray, collections.abc.Mapping)
+                  ) or not isinstance(values, collections.abc.Iterable):
         raise exception.InvalidField(
             field='instance_ids', value=values,
             reason='not a list of instance ids')
