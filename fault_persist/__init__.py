@@ -8,6 +8,7 @@ The public API::
     fault_persist.save_fault(ctxt, instance_id, 'Resize failed',
                              exc_info=True)        # where no notification is
     fault = fault_persist.get_fault(ctxt, instance_id)   # the show view
+    faults = fault_persist.get_faults(ctxt, page_ids)    # a list view
     fault_persist.resolve_faults(ctxt, instance_id)      # it recovered
     fault_persist.delete_faults(ctxt, instance_id)       # with the instance
     fault_persist.purge_faults(datetime.timedelta(days=90))
@@ -30,6 +31,7 @@ from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
 from fault_persist.faults import get_fault_by_id
+from fault_persist.faults import get_faults
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
 from fault_persist.faults import resolve_faults
@@ -48,6 +50,7 @@ __all__ = [
     'counters',
     'save_fault',
     'get_fault',
+    'get_faults',
     'list_faults',
     'get_fault_by_id',
     'resolve_faults',

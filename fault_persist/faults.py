@@ -6,6 +6,7 @@ the caller's context and the policy; :mod:`fault_persist.db.api` only
 stores and queries.
 """
 
+import collections.abc
 import datetime
 import re
 import uuid
@@ -226,7 +227,8 @@ def _iso8601(when):
 def fault_view(fault, show_details):
     """The ``show`` dict of one stored fault.
 
-    :param fault: an :class:`~fault_persist.db.models.InstanceFault`.
+    :param fault: a row or an :class:`~fault_persist.db.models.
+        InstanceFault` with ``created``, ``message`` and ``details``.
     :param show_details: whether the caller may see ``details``.
     :returns: ``{'created': ISO 8601 UTC, 'message': ..., 'details': ...}``,
         without ``details`` unless ``show_details``.
@@ -236,6 +238,55 @@ def fault_view(fault, show_details):
     if show_details:
         view['details'] = fault.details
     return view
+
+
+class _Viewer:
+    """What one caller may see of faults, decided once per project.
+
+    The policy decisions of a call: whether the caller may read a
+    project's faults, and see their details. Each is asked of the policy
+    once per call and project (and :mod:`fault_persist.policy` remembers
+    it across calls).
+    """
+
+    def __init__(self, ctxt):
+        self.ctxt = ctxt
+        self.project_id = ctxt.project_id
+        self.credentials = policy.credentials(ctxt)
+        self._readable = {}
+        self._details = {}
+
+    def readable(self, project_id):
+        """Whether the caller may read a fault of ``project_id``."""
+        if project_id not in self._readable:
+            self._readable[project_id] = query_arguments.may_read_project(
+                self.ctxt, policies.FAULT_ALL_PROJECTS, project_id,
+                self.credentials)
+        return self._readable[project_id]
+
+    def view(self, fault):
+        """The show view of ``fault``, with details where allowed."""
+        project_id = fault.project_id
+        if project_id not in self._details:
+            self._details[project_id] = policy.allowed(
+                policies.FAULT_DETAILS, self.ctxt,
+                {'project_id': project_id}, self.credentials)
+        return fault_view(fault, self._details[project_id])
+
+    def shown(self, newest, own=None):
+        """The fault the caller sees of a resource, or ``None``.
+
+        :param newest: the resource's newest fault that shows.
+        :param own: its newest fault of the caller's project, if known.
+        """
+        if newest is None or self.readable(newest.project_id):
+            return newest
+        # The newest is another project's: the caller's own newest, if
+        # any, compared exactly.
+        if own is not None and self.project_id and (
+                own.project_id == self.project_id):
+            return own
+        return None
 
 
 def get_fault(context, instance_id):
@@ -251,32 +302,84 @@ def get_fault(context, instance_id):
         if fault:
             view['fault'] = fault
 
+    For a list view use :func:`get_faults`: one query for a page.
+
     :param context: the caller's ``RequestContext``.
     :param instance_id: the resource shown.
     :returns: ``{'created', 'message', 'details'}`` or ``None`` when the
         resource has no (visible, unresolved) fault; ``details`` only when
-        the policy rule ``fault_persist:fault:details`` allows the caller.
+        the policy rule ``fault_persist:fault:details`` allows the caller
+        with the target ``{'project_id': <the fault's project>}``.
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId`.
     """
     config.get_conf()
-    ctxt = policy.request_context(context)
+    viewer = _Viewer(policy.request_context(context))
     instance_id = _instance_id(instance_id)
-    fault = db_api.get_latest_fault(instance_id)
-    if fault is not None and not _readable(ctxt, fault.project_id):
-        # The latest fault is another project's: the caller's own latest,
-        # if any, compared exactly.
-        fault = db_api.get_latest_fault(instance_id,
-                                        ctxt.project_id or '')
-        if fault is not None and fault.project_id != ctxt.project_id:
-            fault = None
-    if fault is None:
-        return None
-    return fault_view(fault, _details_allowed(ctxt, fault.project_id))
+    newest = db_api.get_latest_fault(instance_id)
+    fault = viewer.shown(newest)
+    if fault is None and newest is not None and viewer.project_id:
+        fault = viewer.shown(newest, db_api.get_latest_fault(
+            instance_id, viewer.project_id))
+    return None if fault is None else viewer.view(fault)
 
 
-def _readable(ctxt, project_id):
-    """Whether the caller may read a fault of ``project_id``."""
-    return query_arguments.may_read_project(
-        ctxt, policies.FAULT_ALL_PROJECTS, project_id)
+def get_faults(context, instance_ids):
+    """The latest fault of each of a page of resources: a list view.
+
+    What :func:`get_fault` returns for each resource, with one query for
+    the page; for a host's list view (Nova's ``servers/detail`` shows the
+    fault of every server of the page)::
+
+        faults = fault_persist.get_faults(context,
+                                          [server.id for server in page])
+        for server in page:
+            if server.id in faults:
+                views[server.id]['fault'] = faults[server.id]
+
+    :param context: the caller's ``RequestContext``; the same rules as
+        :func:`get_fault` decide what it sees.
+    :param instance_ids: the resources of the page: a list (or other
+        iterable, not a string) of at most ``[api] max_limit`` ids;
+        repeated ids count once.
+    :returns: ``{instance_id: {'created', 'message', 'details'}}`` with
+        only the resources that have a fault the caller may see; the ids
+        as :func:`get_fault` reads them (blanks around stripped).
+    :raises: :class:`~fault_persist.exception.InvalidInstanceId` for a
+        bad id; :class:`~fault_persist.exception.InvalidField` when
+        ``instance_ids`` is not a list of ids or holds more than
+        ``[api] max_limit``.
+    """
+    config.get_conf()
+    viewer = _Viewer(policy.request_context(context))
+    instance_ids = _instance_ids(instance_ids)
+    if not instance_ids:
+        return {}
+    latest = db_api.get_latest_faults(instance_ids, viewer.project_id)
+    views = {}
+    for instance_id, (newest, own) in latest.items():
+        fault = viewer.shown(newest, own)
+        if fault is not None:
+            views[instance_id] = viewer.view(fault)
+    return views
+
+
+def _instance_ids(values):
+    """A page of instance ids, checked, each once, in order."""
+    if isinstance(values, (str, bytes, bytearray, collections.abc.Mapping)
+                  ) or not isinstance(values, collections.abc.Iterable):
+        raise exception.InvalidField(
+            field='instance_ids', value=values,
+            reason='not a list of instance ids')
+    most = query_arguments.max_limit()
+    ids = {}
+    for value in values:
+        ids.setdefault(_instance_id(value), None)
+        if len(ids) > most:
+            raise exception.InvalidField(
+                field='instance_ids', value='%d ids or more' % len(ids),
+                reason='more than [api] max_limit (%d); ask a page at a '
+                       'time' % most)
+    return list(ids)
 
 
 def _details_allowed(ctxt, project_id):

@@ -1,11 +1,118 @@
-"""Who may see what: the oslo.policy enforcer and the caller's context."""
+"""Who may see what: the oslo.policy enforcer and the caller's context.
+
+Decisions are remembered: a rule's outcome depends only on the caller's
+credentials and the target, so :func:`allowed` keeps the last
+:data:`DECISIONS_KEPT` outcomes keyed by ``(rule, credentials, target)``
+until the rules change (an edited policy file, found within
+:data:`RELOAD_CHECK_SECONDS`; :func:`init` or :func:`reset`). A host's
+list view then pays for a rule once, not once per instance.
+"""
+
+import collections
+import threading
+import time
 
 from oslo_context import context as o_context
 from oslo_policy import policy as o_policy
 
 from fault_persist import policies
 
+#: How many decisions are remembered (least recently used go first).
+DECISIONS_KEPT = 4096
+#: How often, at most, the policy file and directories are looked at for
+#: changes; oslo.policy looks (a search and a stat of each) at every check.
+RELOAD_CHECK_SECONDS = 1.0
+
 _ENFORCER = None
+
+
+class _Enforcer(o_policy.Enforcer):
+    """An enforcer that remembers its decisions until its rules change."""
+
+    def __init__(self, *args, **kwargs):
+        self._decisions = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._checked_at = None
+        self._rules_seen = None
+        super().__init__(*args, **kwargs)
+
+    def forget_decisions(self):
+        with self._lock:
+            self._decisions.clear()
+
+    # Every way oslo.policy changes the rules passes through one of these.
+    def set_rules(self, *args, **kwargs):
+        self.forget_decisions()
+        return super().set_rules(*args, **kwargs)
+
+    def register_default(self, default):
+        self.forget_decisions()
+        return super().register_default(default)
+
+    def decide(self, rule, target, credentials, context):
+        """``authorize(rule, target, context)``, remembered."""
+        now = time.monotonic()
+        if self._checked_at is None or (
+                now - self._checked_at >= RELOAD_CHECK_SECONDS):
+            self._checked_at = now
+            self.load_rules()
+        if self._rules_seen is not self.rules:
+            # Rules replaced without set_rules (oslo.policy's own reload of
+            # policy directories).
+            self._rules_seen = self.rules
+            self.forget_decisions()
+        key = None
+        if credentials is not None:
+            key = (rule, credentials, _frozen(target))
+            with self._lock:
+                decision = self._decisions.get(key)
+                if decision is not None:
+                    self._decisions.move_to_end(key)
+                    return decision
+        decision = bool(self.authorize(rule, dict(target), context,
+                                       do_raise=False))
+        if key is not None:
+            with self._lock:
+                self._decisions[key] = decision
+                if len(self._decisions) > DECISIONS_KEPT:
+                    self._decisions.popitem(last=False)
+        return decision
+
+
+def _frozen(value):
+    """``value`` as a hashable key; ``TypeError`` when it cannot be."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_frozen(item) for item in value)
+    if isinstance(value, collections.abc.Mapping):
+        return tuple(sorted((key, _frozen(item))
+                            for key, item in value.items()))
+    raise TypeError(type(value).__name__)
+
+
+def credentials(context):
+    """The caller's policy credentials as a key, computed once per call.
+
+    :param context: a ``RequestContext``.
+    :returns: its ``to_policy_values()`` frozen, or ``None`` when they
+        hold values that cannot be a key (the decision is then not kept).
+    """
+    values = context.to_policy_values()
+    try:
+        # The usual values are text, None, booleans and lists of roles.
+        key = tuple(sorted(
+            (name, tuple(value) if type(value) is list else value)
+            for name, value in values.items()))
+        hash(key)
+        return key
+    except TypeError:
+        try:
+            return _frozen(values)
+        except TypeError:
+            return None
 
 
 def init(conf):
@@ -16,14 +123,16 @@ def init(conf):
     """
     global _ENFORCER
     if _ENFORCER is None or _ENFORCER.conf is not conf:
-        enforcer = o_policy.Enforcer(conf)
+        enforcer = _Enforcer(conf)
         enforcer.register_defaults(policies.list_rules())
         _ENFORCER = enforcer
 
 
 def reset():
-    """Forget the enforcer (tests, configuration reloads)."""
+    """Forget the enforcer and its decisions (tests, configuration reloads)."""
     global _ENFORCER
+    if _ENFORCER is not None:
+        _ENFORCER.forget_decisions()
     _ENFORCER = None
 
 
@@ -49,7 +158,11 @@ def request_context(context):
     return o_context.RequestContext()
 
 
-def allowed(rule, context, target):
+#: :func:`allowed` computes the credentials itself.
+UNSET = object()
+
+
+def allowed(rule, context, target, caller_credentials=UNSET):
     """Whether ``context`` passes ``rule``; never raises on a denial.
 
     :param rule: a rule name from :mod:`fault_persist.policies`.
@@ -58,7 +171,12 @@ def allowed(rule, context, target):
         the record, or of the project asked for; never the caller's own
         project by default, or an owner rule (``project_id:%(project_id)s``)
         would pass for every record.
+    :param caller_credentials: :func:`credentials` of ``context``, when the
+        caller computed them already for this call.
     """
-    if _ENFORCER is None:
+    enforcer = _ENFORCER
+    if enforcer is None:
         raise RuntimeError('fault_persist.policy.init() was not called')
-    return _ENFORCER.authorize(rule, dict(target), context, do_raise=False)
+    if caller_credentials is UNSET:
+        caller_credentials = credentials(context)
+    return enforcer.decide(rule, target, caller_credentials, context)

@@ -138,7 +138,7 @@ def project_scope(ctxt, all_projects_rule):
     return ctxt.project_id or ''
 
 
-def may_read_project(ctxt, rule, project_id):
+def may_read_project(ctxt, rule, project_id, credentials=policy.UNSET):
     """Whether a caller may read (or change) the records of a project.
 
     Its own project (compared exactly), or one ``rule`` allows with the
@@ -146,13 +146,16 @@ def may_read_project(ctxt, rule, project_id):
 
     :param project_id: the project asked for or the record's;
         :data:`ALL_PROJECTS` for every project.
+    :param credentials: :func:`fault_persist.policy.credentials` of
+        ``ctxt``, when computed already for this call.
     """
     if project_id == ALL_PROJECTS and ctxt.project_id == ALL_PROJECTS:
         return False
     if project_id != ALL_PROJECTS and ctxt.project_id and (
             project_id == ctxt.project_id):
         return True
-    return policy.allowed(rule, ctxt, {'project_id': project_id})
+    return policy.allowed(rule, ctxt, {'project_id': project_id},
+                          credentials)
 
 
 def confine(ctxt, all_projects_rule, project_id, action):

@@ -163,11 +163,59 @@ def configure(conf):
         directory = os.path.dirname(url[len('sqlite:///'):])
         if directory:
             os.makedirs(directory, exist_ok=True)
-    context_manager.configure(
-        connection=_engine_url(url, conf.fault_persist.db_connect_timeout,
-                               conf.fault_persist.db_statement_timeout),
-        max_retries=conf.fault_persist.db_max_retries,
-        sqlite_fk=True)
+    configure_facade(context_manager, url,
+                     conf.fault_persist.db_connect_timeout,
+                     conf.fault_persist.db_statement_timeout,
+                     conf.fault_persist.db_max_retries)
+
+
+def configure_facade(facade, url, connect_timeout=5, statement_timeout=0,
+                     max_retries=0):
+    """Configure an enginefacade ``facade`` as fault_persist's own.
+
+    :func:`configure` does it for :data:`context_manager`; benchmarks and
+    tools do it for a facade they patch in.
+
+    :param facade: an unstarted ``enginefacade.transaction_context()``.
+    :param url: the database's SQLAlchemy URL.
+    """
+    facade.configure(
+        connection=_engine_url(url, connect_timeout, statement_timeout),
+        max_retries=max_retries,
+        sqlite_fk=True,
+        # oslo.db's sleep(0) at every check-in lets other (green) threads
+        # run; our transactions are one or two short statements, and the
+        # yield cost a show view more than its query (a scheduler round
+        # on a busy host). The host's own engine keeps its setting.
+        thread_checkin=False)
+    facade.append_on_engine_create(_keep_sqlite_connections)
+
+
+def _keep_sqlite_connections(engine):
+    """Keep connections to a SQLite file open between transactions.
+
+    oslo.db gives a SQLite file a ``NullPool``: every transaction opens
+    the file again, and SQLite parses the schema again at its first
+    statement, several times the cost of a show view's query. A
+    ``QueuePool`` keeps them, as SQLAlchemy 2 does for a file by default
+    (its pysqlite dialect turns ``check_same_thread`` off for files);
+    pooled connections hold no lock between transactions, and
+    :func:`forget_inherited_connections` still empties the pool after a
+    fork. Other backends pool already.
+    """
+    pool = engine.pool
+    if engine.dialect.name != 'sqlite' or not isinstance(
+            pool, sa.pool.NullPool) or not engine.url.database or (
+            engine.url.database == ':memory:'):
+        return
+    # As Pool.recreate() does, keeping the listeners oslo.db set up.
+    engine.pool = sa.pool.QueuePool(
+        pool._creator, pool_size=5, max_overflow=10,
+        recycle=pool._recycle, echo=pool.echo,
+        logging_name=pool._orig_logging_name,
+        reset_on_return=pool._reset_on_return, pre_ping=pool._pre_ping,
+        _dispatch=pool.dispatch, dialect=pool._dialect)
+    pool.dispose()
 
 
 def get_engine():
@@ -209,6 +257,9 @@ def _sqlite_busy(exc):
 
 
 _FAULTS = models.InstanceFault.__table__
+#: The resource type of a fault that names no resource; never resolved by
+#: a task, never in a show view.
+HOST = 'host'
 # Built once: a capture runs these for every batch, and SQLAlchemy then
 # finds them in its compiled cache without working out their cache keys.
 _INSERT_FAULTS = sa.insert(_FAULTS)
@@ -282,6 +333,29 @@ def _visible(query, project_id, hosts=True):
     return query
 
 
+def _shown_faults():
+    """The faults a show view may return, newest first: Core, no ORM.
+
+    Only the view's columns; each statement is built once, so SQLAlchemy
+    finds it compiled in its cache on every call.
+    """
+    fault = _FAULTS.c
+    # A range of instance_faults_instance_id_deleted_resolved_at_created_
+    # idx, newest first. "= false", not "IS false": see _visible.
+    return sa.select(fault.created, fault.message, fault.details,
+                     fault.project_id).where(
+        fault.instance_id == sa.bindparam('instance_id'),
+        fault.deleted == sa.false(),
+        fault.resolved_at.is_(None),
+        fault.resource_type != HOST).order_by(
+        fault.created.desc(), fault.id.desc())
+
+
+_LATEST_FAULT = _shown_faults().limit(1)
+_LATEST_FAULTS_OF_PROJECT = _shown_faults().where(
+    _FAULTS.c.project_id == sa.bindparam('project_id'))
+
+
 def get_latest_fault(instance_id, project_id=None):
     """The newest fault of a resource that shows, or ``None``.
 
@@ -290,21 +364,85 @@ def get_latest_fault(instance_id, project_id=None):
 
     :param instance_id: the resource's id.
     :param project_id: when given, only that project's faults count.
-    :returns: an :class:`~models.InstanceFault` or ``None``.
+    :returns: a row with ``created``, ``message``, ``details`` and
+        ``project_id``, or ``None``.
     """
-    fault = models.InstanceFault
-    with _reader() as session:
-        # A range of instance_faults_instance_id_deleted_resolved_at_
-        # created_idx, newest first.
-        query = _visible(sa.select(fault), project_id, hosts=False).where(
-            fault.instance_id == instance_id,
-            fault.resolved_at.is_(None)).order_by(
-            fault.created.desc(), fault.id.desc())
+    with _read_connection() as connection:
         if project_id is None:
-            return session.execute(query.limit(1)).scalars().first()
+            return connection.execute(_LATEST_FAULT, {
+                'instance_id': instance_id}).first()
         # The first of the project's, compared exactly (see exactly_of).
-        return next(iter(exactly_of(project_id, session.execute(
-            query).scalars())), None)
+        for row in connection.execute(_LATEST_FAULTS_OF_PROJECT, {
+                'instance_id': instance_id, 'project_id': project_id}):
+            if row.project_id == project_id:
+                return row
+        return None
+
+
+#: The most ids one statement of :func:`get_latest_faults` binds.
+LATEST_FAULTS_CHUNK = 1000
+
+
+def _latest_faults_statement():
+    fault = _FAULTS.c
+    order = (fault.created.desc(), fault.id.desc())
+    ranked = sa.select(
+        fault.instance_id, fault.created, fault.message, fault.details,
+        fault.project_id,
+        sa.func.row_number().over(partition_by=fault.instance_id,
+                                  order_by=order).label('newest'),
+        sa.func.row_number().over(
+            partition_by=(fault.instance_id, fault.project_id),
+            order_by=order).label('newest_of_project')).where(
+        fault.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
+        fault.deleted == sa.false(),
+        fault.resolved_at.is_(None),
+        fault.resource_type != HOST).subquery('ranked')
+    return sa.select(
+        ranked.c.instance_id, ranked.c.created, ranked.c.message,
+        ranked.c.details, ranked.c.project_id, ranked.c.newest).where(
+        sa.or_(ranked.c.newest == 1, sa.and_(
+            ranked.c.newest_of_project == 1,
+            ranked.c.project_id == sa.bindparam('project_id'))))
+
+
+_LATEST_FAULTS = _latest_faults_statement()
+
+
+def get_latest_faults(instance_ids, project_id=None):
+    """The newest fault that shows of each of many resources: a page.
+
+    One statement per :data:`LATEST_FAULTS_CHUNK` ids: the index
+    ``instance_faults_instance_id_deleted_resolved_at_created_idx`` gives
+    each resource's few unresolved faults, and ``ROW_NUMBER()`` ranks
+    them, per resource and per resource and project, in that one pass
+    (SQLite 3.25+, PostgreSQL, MariaDB 10.2+).
+
+    :param instance_ids: the resources' ids, each once.
+    :param project_id: the caller's project, or ``None``.
+    :returns: ``{instance_id: (newest, newest_of_project)}`` for the
+        resources with a fault that shows: ``newest`` the newest row (with
+        ``created``, ``message``, ``details``, ``project_id``), and
+        ``newest_of_project`` the newest of ``project_id`` (compared
+        exactly), or ``None``.
+    """
+    latest = {}
+    instance_ids = list(instance_ids)
+    with _read_connection() as connection:
+        for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
+            rows = connection.execute(_LATEST_FAULTS, {
+                'instance_ids': instance_ids[
+                    start:start + LATEST_FAULTS_CHUNK],
+                'project_id': project_id or ''})
+            for row in rows:
+                newest, own = latest.get(row.instance_id, (None, None))
+                if row.newest == 1:
+                    newest = row
+                if project_id and row.project_id == project_id and (
+                        own is None or row.newest == 1):
+                    own = row
+                latest[row.instance_id] = (newest, own)
+    return latest
 
 
 def list_faults(instance_id=None, project_id=None, since=None, before=None,
@@ -492,9 +630,6 @@ _STORED_ENTRY_TASKS = sa.select(_LOG.c.message_id, _LOG.c.task_id).where(
 # side looks for the other when it is stored. Times are the events' own,
 # so arrival order does not matter.
 
-#: The resource type of a fault that names no resource; never resolved by
-#: a task, never in a show view.
-HOST = 'host'
 _COMPLETED_AFTER = sa.select(_LOG.c.instance_id, _LOG.c.created).where(
     _LOG.c.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
     _LOG.c.status == text.COMPLETED,

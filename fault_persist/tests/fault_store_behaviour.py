@@ -582,3 +582,75 @@ class FaultStoreBehaviour:
                                                       other))
             self.assertEqual([], fault_persist.list_faults(
                 base.admin_context(), instance_id=other))
+
+    # get_faults: the show view of a page --------------------------------
+
+    def test_get_faults_gives_what_get_fault_gives_for_each_id(self):
+        start = datetime.datetime(2026, 1, 1, 12, 0, 0)
+        ids = [uuidutils.generate_uuid() for _ in range(4)]
+        for offset, message in enumerate(['first', 'second', 'newest']):
+            # Newest wins, also between faults of one second.
+            self.useFixture(fp_fixtures.TimeOverride(
+                start + datetime.timedelta(microseconds=offset * 1000)))
+            self._save(ids[0], message)
+        self._save(ids[1], 'resolved')
+        fault_persist.resolve_faults(base.admin_context(), ids[1])
+        self._save(ids[2], 'deleted')
+        fault_persist.delete_faults(base.admin_context(), ids[2])
+        host = 'compute-%s' % uuidutils.generate_uuid()
+        self._save(host, resource_type='host')
+        asked = ids + [host, 'no-such-instance', ids[0]]
+        statements = self.useFixture(fp_fixtures.SQLStatements()).statements
+        fault_persist.get_faults(base.admin_context(), asked)
+        self.assertEqual(1, len([statement for statement in statements
+                                 if 'instance_faults' in statement]))
+        for caller in (base.admin_context(), base.user_context()):
+            faults = fault_persist.get_faults(caller, asked)
+            self.assertEqual([ids[0]], list(faults))
+            self.assertEqual('newest', faults[ids[0]]['message'])
+            self.assertEqual({instance_id: fault_persist.get_fault(
+                caller, instance_id) for instance_id in faults}, faults)
+        self.assertEqual({'created', 'message', 'details'}, set(
+            fault_persist.get_faults(base.admin_context(),
+                                     ids)[ids[0]]))
+        self.assertEqual({'created', 'message'}, set(
+            fault_persist.get_faults(base.user_context(), ids)[ids[0]]))
+        self.assertEqual({}, fault_persist.get_faults(base.admin_context(),
+                                                      []))
+
+    def test_get_faults_of_another_project_shows_the_callers_own(self):
+        instance_id = uuidutils.generate_uuid()
+        self.useFixture(fp_fixtures.TimeOverride(task_events.seconds(0)))
+        self._save(instance_id, 'mine',
+                   context=base.user_context('project-a'))
+        self.useFixture(fp_fixtures.TimeOverride(task_events.seconds(10)))
+        self._save(instance_id, 'theirs',
+                   context=base.user_context('project-b'))
+        for project, message in (('project-a', 'mine'),
+                                 ('project-b', 'theirs')):
+            caller = base.user_context(project)
+            self.assertEqual(message, fault_persist.get_faults(
+                caller, [instance_id])[instance_id]['message'])
+            self.assertEqual(message, fault_persist.get_fault(
+                caller, instance_id)['message'])
+        self.assertEqual({}, fault_persist.get_faults(
+            base.user_context('project-c'), [instance_id]))
+        self.assertEqual({}, fault_persist.get_faults(
+            base.user_context('PROJECT-A'), [instance_id]))
+        self.assertEqual('theirs', fault_persist.get_faults(
+            base.admin_context(), [instance_id])[instance_id]['message'])
+
+    def test_get_faults_rejects_bad_ids_with_our_errors(self):
+        for bad in ('one-id', b'bytes', 7, None, {'a': 1}):
+            self.assertRaises(exception.InvalidField,
+                              fault_persist.get_faults,
+                              base.admin_context(), bad)
+        for bad in ([''], ['x' * 65], [None], ['a\x00b'], [1.5]):
+            self.assertRaises(exception.InvalidInstanceId,
+                              fault_persist.get_faults,
+                              base.admin_context(), bad)
+        self.fault_persist.config.config(group='api', max_limit=3)
+        self.assertRaises(exception.InvalidField, fault_persist.get_faults,
+                          base.admin_context(), ['a', 'b', 'c', 'd'])
+        self.assertEqual({}, fault_persist.get_faults(
+            base.admin_context(), ['a', 'b', 'c', 'a']))

@@ -74,6 +74,19 @@ class TenancyBehaviour:
         self.assertEqual('Boom in proj-b', fault_persist.get_fault(
             member(B), self.instance[B])['message'])
 
+    def test_get_faults_shows_only_the_callers_project(self):
+        both = [self.instance[A], self.instance[B]]
+        for ctxt in self.readers_of_a():
+            self.assertEqual({}, fault_persist.get_faults(
+                ctxt, [self.instance[B]]))
+        self.assertEqual([self.instance[A]], list(fault_persist.get_faults(
+            member(A), both)))
+        self.assertNotIn('details', fault_persist.get_faults(
+            member(A), both)[self.instance[A]])
+        admin = fault_persist.get_faults(base.admin_context(), both)
+        self.assertEqual({'Traceback of proj-a', 'Traceback of proj-b'},
+                         {fault['details'] for fault in admin.values()})
+
     def test_list_faults_shows_only_the_callers_project(self):
         self.assertEqual([A], [f['project_id'] for f in
                                fault_persist.list_faults(member(A))])
@@ -235,6 +248,9 @@ class TenancyBehaviour:
         self.assertIsNone(fault_persist.get_fault(ctxt, self.instance[B]))
         self.assertEqual('Traceback of proj-a', fault_persist.get_fault(
             ctxt, self.instance[A])['details'])
+        self.assertEqual({self.instance[A]: fault_persist.get_fault(
+            ctxt, self.instance[A])}, fault_persist.get_faults(
+            ctxt, [self.instance[A], self.instance[B]]))
         self.assertEqual(0, fault_persist.resolve_faults(ctxt,
                                                          self.instance[B]))
         self.assertEqual([self.task[A]], [t['task_id'] for t in
@@ -261,6 +277,8 @@ class TenancyBehaviour:
             self.assertEqual([], fault_persist.list_tasks(ctxt))
             self.assertIsNone(fault_persist.get_fault(ctxt,
                                                       self.instance[B]))
+            self.assertEqual({}, fault_persist.get_faults(
+                ctxt, list(self.instance.values())))
             self.assertRaises(exception.TaskNotFound, fault_persist.get_task,
                               ctxt, self.task[B])
             with self.assertRaises(exception.TaskNotFound):

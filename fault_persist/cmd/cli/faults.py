@@ -34,28 +34,53 @@ class ShowFault(lister.Lister):
     """The latest fault of an instance, as the service's show view.
 
     A Property/Value table, as the specification draws it, rather than
-    cliff's Field/Value one.
+    cliff's Field/Value one. With several instances, a list view: one row
+    per instance that has a fault, read with one query
+    (``fault_persist.get_faults``).
     """
+
+    LIST_COLUMNS = ('instance_id', 'fault_date', 'fault_message')
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('instance_id', metavar='INSTANCE_ID')
+        parser.add_argument('instance_ids', metavar='INSTANCE_ID', nargs='+',
+                            help='The instance; several for a list of '
+                                 'their faults (at most [api] max_limit).')
         add_caller_arguments(
             parser, 'Read as a member of this project: its own faults '
                     'only, without details.')
         return parser
 
     def take_action(self, parsed_args):
+        if len(parsed_args.instance_ids) > 1:
+            return self._list(parsed_args)
+        [instance_id] = parsed_args.instance_ids
         fault = cli.database_call(fault_persist.get_fault,
-                                  caller_context(parsed_args),
-                                  parsed_args.instance_id)
+                                  caller_context(parsed_args), instance_id)
         if fault is None:
-            raise exception.FaultNotFound(instance_id=parsed_args.instance_id)
+            raise exception.FaultNotFound(instance_id=instance_id)
         rows = [('fault_date', fault['created']),
                 ('fault_message', fault['message'])]
         if 'details' in fault:
             rows.append(('fault_details', fault['details']))
         return ('Property', 'Value'), rows
+
+    def _list(self, parsed_args):
+        faults = cli.database_call(fault_persist.get_faults,
+                                   caller_context(parsed_args),
+                                   parsed_args.instance_ids)
+        details = any('details' in fault for fault in faults.values())
+        columns = self.LIST_COLUMNS + (('fault_details',) if details
+                                       else ())
+        rows = []
+        for instance_id in dict.fromkeys(
+                value.strip() for value in parsed_args.instance_ids):
+            fault = faults.get(instance_id)
+            if fault is not None:
+                rows.append([instance_id, fault['created'],
+                             fault['message']] + (
+                    [fault.get('details')] if details else []))
+        return columns, rows
 
 
 class ListFaults(lister.Lister):

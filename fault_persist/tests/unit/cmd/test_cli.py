@@ -102,6 +102,15 @@ class TestShow(CliTestCase):
             ['No fault is recorded for instance no-such-instance (or none '
              'this caller may see).'], err.strip().splitlines())
 
+    def test_several_instances_are_listed(self):
+        code, out, err = self.cli('show', INSTANCE, 'no-such-instance',
+                                  INSTANCE, '--project', 'project-a',
+                                  '-f', 'json')
+        self.assertEqual(0, code, err)
+        self.assertEqual(
+            [{'instance_id': INSTANCE, 'fault_date': '2026-03-02T12:00:00Z',
+              'fault_message': 'A guest error occurred'}], json.loads(out))
+
     def test_admin_and_project_are_exclusive(self):
         code, out, err = self.cli('show', INSTANCE, '--admin', '--project',
                                   'p')
