@@ -189,8 +189,10 @@ def find_exception(payload, preferred_keys=('fault', 'reason', 'exception',
     ``preferred_keys``.
 
     :param payload: a notification's payload, envelopes and all.
-    :returns: ``{'class', 'message', 'traceback', 'function', 'module'}``
-        (values as found, or ``None``), or ``None`` when there is none.
+    :returns: ``{'class', 'message', 'traceback', 'function', 'module',
+        'summary'}`` (values as found, or ``None``; ``summary`` is the class,
+        message, module and function as text), or ``None`` when there is
+        none.
     """
     best = _at_preferred_key(payload, preferred_keys)
     if best is not None:
@@ -227,7 +229,7 @@ def _at_preferred_key(payload, preferred_keys):
 
 
 def _exception_parts(node):
-    return {
+    parts = {
         'class': node.get('exception'),
         'message': next((node[key] for key in _EXCEPTION_MESSAGE_KEYS
                          if present(node.get(key))), None),
@@ -235,6 +237,28 @@ def _exception_parts(node):
         'function': node.get('function_name'),
         'module': node.get('module_name'),
     }
+    parts['summary'] = _summary(parts)
+    return parts
+
+
+def _summary(parts):
+    """Details for an exception payload that carries no traceback.
+
+    What a traceback's last lines would say, in its words:
+    ``FlavorDiskTooSmall: The created instance's disk would be too small.``
+    then ``raised in nova.compute.manager, function _build_resources``.
+    """
+    if not any(isinstance(parts[name], str) and parts[name]
+               for name in ('class', 'message', 'function', 'module')):
+        return None
+    head = ': '.join(str(parts[name]) for name in ('class', 'message')
+                     if present(parts[name]))
+    where = ', '.join(filter(None, (
+        'raised in %s' % parts['module'] if present(parts['module'])
+        else None,
+        'function %s' % parts['function'] if present(parts['function'])
+        else None)))
+    return '\n'.join(filter(None, (head, where)))
 
 
 def present(value):

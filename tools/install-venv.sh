@@ -14,4 +14,8 @@ for file in "$@"; do
     requirements+=(-r "$file")
 done
 "$VENV/bin/pip" install -q "${requirements[@]}"
-"$VENV/bin/pip" install -q --no-deps -e .
+# A regular install, not an editable one: setuptools warns about every
+# editable install, and the tests import the source tree first anyway
+# (stestr's top_dir); the console scripts they start are installed fresh
+# by every run of this script.
+"$VENV/bin/pip" install -q --no-deps --force-reinstall .

@@ -64,7 +64,10 @@ class TestFindException(testtools.TestCase):
                           'traceback': 'Traceback (most recent call last):\n'
                                        'NoValidHost: x\n',
                           'function': 'select_destinations',
-                          'module': 'nova.scheduler.manager'}, found)
+                          'module': 'nova.scheduler.manager',
+                          'summary': 'NoValidHost: No valid host was found.'
+                                     '\nraised in nova.scheduler.manager, '
+                                     'function select_destinations'}, found)
 
     def test_exception_payload_at_the_top(self):
         self.assertEqual('NoValidHost',
