@@ -33,6 +33,7 @@ Usage::
     storers.stop()
 """
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -151,6 +152,11 @@ class Storers:
     def start(self):
         """Fork the storer processes, from the calling thread, now."""
         with self._lock:
+            # What the listener holds now stays where it is: the
+            # collector neither visits it in the storers nor here, so
+            # neither side copies the pages the other still shares
+            # (copy-on-write after fork, counted as the listener's CPU).
+            gc.freeze()
             storers = []
             for _ in range(self.processes):
                 storers.append(self._new_storer(storers))
