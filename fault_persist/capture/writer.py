@@ -220,8 +220,11 @@ class BackgroundWriter:
         job = _Job(events, work)
         self._enqueue(job, direct=True)
         if not job.done.wait(self._timeout):
-            # Too slow: make the events durable here; if the store thread
-            # commits them later too, message_id keeps them single.
+            # Too slow: the database hangs, so the next calls spool at
+            # once (as when the drainer's wait runs out); and these events
+            # are made durable here; if the store thread commits them
+            # later too, message_id keeps them single.
+            self._failing()
             self._spool_jobs([job])
             # The drainer may be writing them to the spool right now.
             job.done.wait()
