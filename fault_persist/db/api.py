@@ -168,37 +168,6 @@ def configure(conf):
                                conf.fault_persist.db_statement_timeout),
         max_retries=conf.fault_persist.db_max_retries,
         sqlite_fk=True)
-    if url.startswith('sqlite:///') and url != 'sqlite:///:memory:':
-        if _truncate_journal not in _ENGINE_HOOKS:
-            _ENGINE_HOOKS.append(_truncate_journal)
-            context_manager.append_on_engine_create(_truncate_journal)
-
-
-# The hooks configure() gave the context manager, once each.
-_ENGINE_HOOKS = []
-
-
-def _truncate_journal(engine):
-    """Commit a SQLite file by truncating its journal, not deleting it.
-
-    In SQLite's default ``DELETE`` journal mode every commit creates the
-    rollback journal, syncs it, syncs the database, then deletes the
-    journal, which also costs a sync of the directory. ``TRUNCATE``
-    keeps the file and empties it instead: the same syncs of the journal
-    and the database, so a commit is as durable as before (synchronous
-    stays ``FULL``), without the directory's. The setting belongs to the
-    connection, not the file: other users of the file are not affected,
-    and a file someone put in another mode (``WAL``) is left in it.
-    """
-    @sa.event.listens_for(engine, 'connect')
-    def _on_connect(dbapi_connection, connection_record):
-        cursor = dbapi_connection.cursor()
-        try:
-            mode = cursor.execute('PRAGMA journal_mode').fetchone()
-            if mode and str(mode[0]).lower() == 'delete':
-                cursor.execute('PRAGMA journal_mode = TRUNCATE')
-        finally:
-            cursor.close()
 
 
 def get_engine():
