@@ -218,10 +218,13 @@ class BackgroundWriter:
             ``(False, None)`` with the events spooled.
         """
         job = _Job(events, work)
-        self._enqueue(job)
+        self._enqueue(job, direct=True)
         if not job.done.wait(self._timeout):
-            # Too slow: make the events durable here; if the store thread
-            # commits them later too, message_id keeps them single.
+            # Too slow: the database hangs, so the next calls spool at
+            # once (as when the drainer's wait runs out); and these events
+            # are made durable here; if the store thread commits them
+            # later too, message_id keeps them single.
+            self._failing()
             self._spool_jobs([job])
             # The drainer may be writing them to the spool right now.
             job.done.wait()
@@ -247,12 +250,28 @@ class BackgroundWriter:
         self._enqueue(job)
         return job.done.wait(timeout)
 
-    def _enqueue(self, job):
+    def _enqueue(self, job, direct=False):
+        """Queue ``job`` for the drainer, or spool it when the queue is full.
+
+        :param direct: the caller waits for the job within the bound (and
+            spools it past the bound): when nothing is queued and the
+            store thread is idle, the job goes straight to the store
+            thread.
+        """
         self._ensure_threads()
         with self._cond:
             full = (self._queued_events + len(job.events) > self._max_events
                     or self._queued_bytes + job.size > self._max_bytes)
             if not full or not job.events:
+                if (direct and not self._queue and not self._busy()
+                        and not self._known_failing()):
+                    # The store thread is idle: straight to it, one thread
+                    # hand-off fewer. The caller waits for it within the
+                    # bound and spools it itself past the bound, as the
+                    # drainer would.
+                    self._batch = [job]
+                    self._cond.notify_all()
+                    return
                 self._queue.append(job)
                 self._queued_events += len(job.events)
                 self._queued_bytes += job.size
