@@ -382,11 +382,6 @@ def _instance_ids(values):
     return list(ids)
 
 
-def _details_allowed(ctxt, project_id):
-    return policy.allowed(policies.FAULT_DETAILS, ctxt,
-                          {'project_id': project_id})
-
-
 def list_faults(context, instance_id=None, project_id=None, since=None,
                 before=None, limit=None, marker=None, resource_type=None,
                 unresolved=False, code=None, event_type=None):
@@ -451,14 +446,12 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
         rows = db_api.list_faults(marker=marker, **query)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
-    details = {}
-    for project in {row.project_id for row in rows}:
-        details[project] = _details_allowed(ctxt, project)
-    return [_history_view(row, details[row.project_id]) for row in rows]
+    viewer = _Viewer(ctxt)
+    return [_history_view(row, viewer) for row in rows]
 
 
-def _history_view(row, show_details):
-    return dict(fault_view(row, show_details),
+def _history_view(row, viewer):
+    return dict(viewer.view(row),
                 id=row.id, instance_id=row.instance_id,
                 resource_type=row.resource_type,
                 project_id=row.project_id, request_id=row.request_id,
@@ -479,16 +472,16 @@ def get_fault_by_id(context, fault_id):
     """
     config.get_conf()
     ctxt = policy.request_context(context)
+    viewer = _Viewer(ctxt)
     row = None
     if (isinstance(fault_id, str) and 0 < len(fault_id) <= ID_MAX_CHARS
             and fault_id.isprintable()):
         row = db_api.get_fault_by_id(fault_id)
-    if row is None or not query_arguments.may_read_project(
-            ctxt, policies.FAULT_ALL_PROJECTS, row.project_id) or (
+    if row is None or not viewer.readable(row.project_id) or (
             row.resource_type == HOST_RESOURCE_TYPE and not policy.allowed(
                 policies.FAULT_HOSTS, ctxt, {'project_id': row.project_id})):
         raise exception.FaultIdNotFound(fault_id=fault_id)
-    return _history_view(row, _details_allowed(ctxt, row.project_id))
+    return _history_view(row, viewer)
 
 
 def _changeable_projects(ctxt, instance_id):

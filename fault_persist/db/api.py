@@ -496,18 +496,18 @@ def list_faults(instance_id=None, project_id=None, since=None, before=None,
         return exactly_of(project_id, session.execute(query).scalars())
 
 
-def get_fault_by_id(fault_id, project_id=None, hosts=True):
+def get_fault_by_id(fault_id):
     """One non-deleted fault by its id, or ``None``.
 
+    Who may see it is the caller's decision (see ``faults``).
+
     :param fault_id: the fault's ``id``.
-    :param project_id: when given, only that project's fault is found.
-    :param hosts: whether a host fault is found.
     :returns: an :class:`~models.InstanceFault` or ``None``.
     """
     fault = models.InstanceFault
     with _reader() as session:
         return session.execute(
-            _visible(sa.select(fault), project_id, hosts).where(
+            _visible(sa.select(fault), None).where(
                 fault.id == fault_id)).scalars().first()
 
 
