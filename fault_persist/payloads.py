@@ -9,9 +9,9 @@ Three things are found here by *shape*, whatever the service:
 - **Versioned objects.** oslo.versionedobjects serialises an object as an
   envelope ``{'<ns>_object.name': ..., '<ns>_object.data': {...},
   '<ns>_object.namespace': ..., '<ns>_object.version': ...}`` for every
-  namespace (``nova``, ``ironic``, ...). :func:`unwrap` replaces each
-  envelope, at any depth, by its data; :func:`object_name` tells what an
-  envelope held.
+  namespace (``nova``, ``ironic``, ...). :func:`walk` looks through every
+  envelope, at any depth (as :func:`fault_persist.extract.lookup` does on
+  a path); :func:`object_name` tells what an envelope held.
 - **Exception payloads.** Nova's and Ironic's ``ExceptionPayload`` (and any
   mapping of that shape: ``exception`` with ``exception_message``,
   ``traceback``, ``function_name`` or ``module_name``) wherever it sits:
@@ -24,7 +24,7 @@ Three things are found here by *shape*, whatever the service:
 import ast
 import re
 
-#: How deep :func:`unwrap` and the searches go; payloads nest a few levels.
+#: How deep the searches go; payloads nest a few levels.
 MAX_DEPTH = 12
 #: How many mappings a search looks at, at most.
 MAX_NODES = 2000
@@ -103,25 +103,6 @@ def object_name(value):
         if isinstance(key, str) and key.endswith(_NAME_SUFFIX):
             return name if isinstance(name, str) else None
     return None
-
-
-def unwrap(value, depth=0):
-    """``value`` with every versioned-object envelope replaced by its data.
-
-    :param value: a JSON-like value.
-    :returns: a new value sharing the leaves of ``value``; mappings and
-        lists deeper than :data:`MAX_DEPTH` are left as they are.
-    """
-    if depth > MAX_DEPTH:
-        return value
-    if isinstance(value, dict):
-        key = envelope_data_key(value)
-        if key is not None:
-            return unwrap(value[key], depth + 1)
-        return {k: unwrap(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item, depth + 1) for item in value]
-    return value
 
 
 def walk(value):

@@ -18,23 +18,29 @@ EXCEPTION = envelope('ExceptionPayload', {
     'traceback': 'Traceback (most recent call last):\nNoValidHost: x\n'})
 
 
-class TestUnwrap(testtools.TestCase):
+class TestEnvelopes(testtools.TestCase):
 
-    def test_envelopes_of_any_namespace_at_any_depth(self):
+    def test_walk_looks_through_envelopes_of_any_namespace_at_any_depth(
+            self):
         payload = envelope('NodePayload', {
             'uuid': 'n-1',
             'ports': [envelope('PortPayload', {'uuid': 'p-1'}, 'ironic')],
             'inner': {'deeper': envelope('X', {'a': 1}, 'watcher')}},
             'ironic')
-        self.assertEqual({'uuid': 'n-1', 'ports': [{'uuid': 'p-1'}],
-                          'inner': {'deeper': {'a': 1}}},
-                         payloads.unwrap(payload))
+        walked = {path: (node, name)
+                  for path, node, name in payloads.walk(payload)}
+        self.assertEqual(('n-1', 'NodePayload'),
+                         (walked[()][0]['uuid'], walked[()][1]))
+        self.assertEqual(({'uuid': 'p-1'}, 'PortPayload'),
+                         walked[('ports', 0)])
+        self.assertEqual(({'a': 1}, 'X'), walked[('inner', 'deeper')])
 
-    def test_a_mapping_that_only_looks_alike_is_kept(self):
+    def test_a_mapping_that_only_looks_alike_is_no_envelope(self):
         big = {'a_object.data': 1, 'b': 2, 'c': 3, 'd': 4, 'e': 5, 'f': 6,
                'g': 7}
         self.assertIsNone(payloads.envelope_data_key(big))
-        self.assertEqual(big, payloads.unwrap(big))
+        [(path, node, name)] = payloads.walk(big)
+        self.assertEqual(((), big, None), (path, node, name))
 
     def test_object_name(self):
         self.assertEqual('ExceptionPayload', payloads.object_name(EXCEPTION))
@@ -47,7 +53,8 @@ class TestUnwrap(testtools.TestCase):
         for _ in range(5000):
             node['n'] = {}
             node = node['n']
-        payloads.unwrap(value)
+        self.assertLessEqual(len(list(payloads.walk(value))),
+                             payloads.MAX_DEPTH + 1)
         self.assertIsNone(payloads.find_exception(value))
         self.assertIsNone(payloads.human_text(value))
         self.assertIsNone(payloads.error_code(value))
