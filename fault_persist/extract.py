@@ -28,6 +28,7 @@ bounded. An error always has a resource (the publisher's host, of kind
 ``host``, when the notification names none) and a human ``message``.
 """
 
+import collections
 import datetime
 import fnmatch
 import os
@@ -338,20 +339,22 @@ class Definitions:
                         conf.fault_persist.details_max_bytes)
 
     def matching(self, event_type, service=None):
-        """The definitions that apply to a notification, in file order.
+        """What the definitions that apply to a notification say.
+
+        Worked out once per event type and service, then remembered.
 
         :param event_type: its event type.
         :param service: the service part of its publisher id
             (``nova-compute`` of ``nova-compute:host1``).
-        :returns: a tuple of definitions.
+        :returns: an :class:`_Applicable`.
         """
         key = (event_type, service)
         try:
             return self._matching[key]
         except KeyError:
             pass
-        found = tuple(d for d in self._definitions
-                      if d.matches(event_type, service))
+        found = _Applicable.of(tuple(d for d in self._definitions
+                                     if d.matches(event_type, service)))
         if len(self._matching) >= 4096:
             # Event types and services are few; a flood of odd ones must
             # not grow the host's memory without bound.
@@ -395,8 +398,8 @@ class Definitions:
             # "error" of the definitions' paths.
             document['error'] = payloads.find_exception(payload)
         values = {}
-        for name in _EVENT_FIELDS if is_error else _TASK_FIELDS:
-            values[name] = _first(document, definitions, name)
+        for name in _EVENT_FIELDS if is_error else _PLAIN_FIELDS:
+            values[name] = _first(document, definitions.all, name)
         for name, keys in _CONTEXT_FALLBACKS.items():
             if not payloads.present(values.get(name)):
                 values[name] = next((ctxt[k] for k in keys
@@ -413,17 +416,16 @@ class Definitions:
                              or _exception_class(event['details']))
             event['message'] = sanitize.clean_message(values['message']) or (
                 _no_message(event_type, event['code']))
-        resource_type, resource_id = _resource(
-            document, definitions, event_type, event.get('message'))
-        if is_error:
-            if resource_id is None:
-                # Nothing vanishes: an error about no resource is a fault
-                # of the host (and service) that reported it.
-                resource_type = resources.HOST_KIND
-                resource_id = resources.resource_id(
-                    event['host'] or publisher_id) or UNKNOWN_HOST
         else:
             event.update(details=None, code=None, message=None)
+        resource_type, resource_id = _resource(
+            document, definitions, event_type, event['message'])
+        if is_error and resource_id is None:
+            # Nothing vanishes: an error about no resource is a fault of
+            # the host (and service) that reported it.
+            resource_type = resources.HOST_KIND
+            resource_id = resources.resource_id(
+                event['host'] or publisher_id) or UNKNOWN_HOST
         event.update(
             kind=kind,
             instance_id=resource_id,
@@ -435,8 +437,7 @@ class Definitions:
             priority=_text(message.get('priority')),
             publisher_id=publisher_id,
             timestamp=_timestamp(message.get('timestamp')),
-            app=next((d.app for d in definitions if d.app), None)
-            or service)
+            app=definitions.app or service)
         return event
 
 
@@ -446,7 +447,6 @@ UNKNOWN_HOST = 'unknown'
 # what they must be.
 _PLAIN_FIELDS = ('project_id', 'user_id', 'request_id', 'ip', 'host',
                  'target')
-_TASK_FIELDS = _PLAIN_FIELDS
 _EVENT_FIELDS = _PLAIN_FIELDS + ('message', 'details', 'code')
 # What a value must be to count for a field.
 _READERS = {
@@ -468,33 +468,46 @@ def _first(document, definitions, name):
     return None
 
 
-def _resource(document, definitions, event_type, message):
+class _Applicable(collections.namedtuple(
+        '_Applicable', 'all app resources ranking default_kind in_message')):
+    """What the definitions that apply to a notification say, merged.
+
+    ``all``: the definitions, in file order (each field: the first that
+    gives a value). The first definition that names an ``app``, has
+    ``resource`` rules, ``resource_keys`` (an empty list: no search), a
+    ``resource_type``, or ``resource_in_message`` decides that.
+    """
+
+    @classmethod
+    def of(cls, definitions):
+        def first(attribute, unset=None):
+            return next((getattr(d, attribute) for d in definitions
+                         if getattr(d, attribute) not in (None, [], ())),
+                        unset)
+        return cls(definitions, first('app'), first('resources', ()),
+                   next((d.ranking for d in definitions
+                         if d.ranking is not None), None),
+                   first('resource_type'), first('resource_in_message', ()))
+
+
+def _resource(document, applicable, event_type, message):
     """``(kind, id)`` of the resource a notification names, or Nones.
 
-    The first definition with ``resource`` rules decides what they find;
-    then the first with ``resource_keys`` searches (an empty list: no
-    search); then the first with ``resource_in_message`` reads the
-    message.
+    The ``resource`` rules of the first definition that has any decide
+    what they find; then the ``resource_keys`` search; then
+    ``resource_in_message`` reads the message.
     """
-    ruling = next((d for d in definitions if d.resources), None)
-    if ruling is not None:
-        for kind, paths in ruling.resources:
-            for path in paths:
-                found = resources.resource_id(lookup(document, path))
-                if found is not None:
-                    return kind, found
-    ranking = next((d.ranking for d in definitions
-                    if d.ranking is not None), None)
-    if ranking is not None:
-        default_kind = next((d.resource_type for d in definitions
-                             if d.resource_type), None)
-        found = ranking.find(document.get('raw_payload'), event_type,
-                             default_kind)
+    for kind, paths in applicable.resources:
+        for path in paths:
+            found = resources.resource_id(lookup(document, path))
+            if found is not None:
+                return kind, found
+    if applicable.ranking is not None:
+        found = applicable.ranking.find(document.get('raw_payload'),
+                                        event_type, applicable.default_kind)
         if found is not None:
             return found
-    in_message = next((d.resource_in_message for d in definitions
-                       if d.resource_in_message), ())
-    for kind, pattern in in_message:
+    for kind, pattern in applicable.in_message:
         match = pattern.search(message or '')
         found = match and resources.resource_id(match.group(1))
         if found:
