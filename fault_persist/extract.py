@@ -8,24 +8,13 @@ definition that matches a notification is consulted, in the file's order;
 for each field the first that yields a value wins. Versioned-object
 envelopes are looked through and exception payloads found wherever they
 sit (:mod:`fault_persist.payloads`), so a definition names plain paths.
-The result of :meth:`Definitions.extract` is an event, a plain dict that
-every later step shares (the fault store, the request log, the spool)::
-
-    {'kind': 'error' | 'start' | 'end',       # from recognise
-     'message_id': str,                       # unique per notification
-     'event_type': str, 'action': str,        # 'dbaas.instance_create'
-     'priority': str or None, 'publisher_id': str or None,
-     'timestamp': naive UTC datetime,         # when the service sent it
-     'app': str or None,                      # 'trove', 'nova'
-     'instance_id': str or None,              # the failing resource's id
-     'resource_type': str or None,            # its kind: 'instance', 'node'
-     'project_id', 'user_id', 'request_id', 'ip', 'host',
-     'message', 'details', 'code', 'target': str or None}
-
-Every value is text (or ``None``) except ``timestamp``; secrets in
-``message``, ``details`` and ``target`` are already masked and sizes
-bounded. An error always has a resource (the publisher's host, of kind
-``host``, when the notification names none) and a human ``message``.
+The result of :meth:`Definitions.extract` is an
+:class:`~fault_persist.events.Event`, every value cleaned once, here:
+text stripped and bounded, secrets in ``message``, ``details`` and
+``target`` masked, identifiers too long to match anything left out. An
+error always has a resource (the publisher's host, of kind ``host``, when
+the notification names none) and a human ``message``; every event has an
+``app`` and a ``target``.
 """
 
 import collections
@@ -33,6 +22,7 @@ import datetime
 import fnmatch
 import os
 import re
+import uuid
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -40,6 +30,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import yaml
 
+from fault_persist import events
 from fault_persist import exception
 from fault_persist import payloads
 from fault_persist import recognise
@@ -296,7 +287,7 @@ class Definitions:
 
         definitions = Definitions.load()     # the built-in definitions
         event = definitions.extract(ctxt, message, recognise.ERROR)
-        event['instance_id'], event['resource_type'], event['message']
+        event.instance_id, event.resource_type, event.message
 
     :param definitions: the parsed YAML: a list of mappings with
         ``event_types`` and/or ``publishers``, and optional ``app``,
@@ -374,8 +365,8 @@ class Definitions:
             ``payload``, ``priority``, ``publisher_id``, ``message_id``,
             ``timestamp``.
         :param kind: what :mod:`fault_persist.recognise` made of it.
-        :returns: the event dict described in this module's docstring.
-            Never raises for odd payloads: missing values are ``None``.
+        :returns: an :class:`~fault_persist.events.Event`, clean. Never
+            raises for odd payloads: missing values are ``None``.
         """
         ctxt = _context_dict(ctxt)
         event_type = message.get('event_type')
@@ -404,41 +395,52 @@ class Definitions:
             if not payloads.present(values.get(name)):
                 values[name] = next((ctxt[k] for k in keys
                                      if payloads.present(ctxt.get(k))), None)
-        event = {name: _text(values.get(name)) for name in _PLAIN_FIELDS}
-        event['host'] = event['host'] or publisher_host
-        # The request log shows the target to members: masked as a
-        # message is, before the event goes anywhere (the spool included).
-        event['target'] = sanitize.clean_message(values.get('target')) or None
+        host = (_text(values.get('host'), events.HOST_MAX_CHARS)
+                or _text(publisher_host, events.HOST_MAX_CHARS))
         if is_error:
-            event['details'] = sanitize.clean_details(
+            details = sanitize.clean_details(
                 values['details'], self.max_details_bytes) or None
-            event['code'] = (values['code']
-                             or _exception_class(event['details']))
-            event['message'] = sanitize.clean_message(values['message']) or (
-                _no_message(event_type, event['code']))
+            code = _text(values['code'] or _exception_class(details),
+                         events.CODE_MAX_CHARS)
+            message_text = sanitize.clean_message(values['message']) or (
+                _no_message(event_type, code))
         else:
-            event.update(details=None, code=None, message=None)
+            details = code = message_text = None
         resource_type, resource_id = _resource(
-            document, definitions, event_type, event['message'])
+            document, definitions, event_type, message_text)
         if is_error and resource_id is None:
             # Nothing vanishes: an error about no resource is a fault of
             # the host (and service) that reported it.
             resource_type = resources.HOST_KIND
             resource_id = resources.resource_id(
-                event['host'] or publisher_id) or UNKNOWN_HOST
-        event.update(
+                host or publisher_id) or UNKNOWN_HOST
+        message_id = _message_id(message.get('message_id'))
+        action = _text(recognise.action_of(event_type),
+                       events.ACTION_MAX_CHARS) or ''
+        return events.Event(
             kind=kind,
+            message_id=message_id,
+            event_type=event_type[:events.EVENT_TYPE_MAX_CHARS],
+            action=action,
+            timestamp=_timestamp(message.get('timestamp')),
+            app=_app(definitions.app or service, action),
+            # The request log shows the target to members: masked as a
+            # message is, before the event goes anywhere (the spool too).
+            target=_target(values.get('target'), action, resource_id),
             instance_id=resource_id,
             resource_type=resource_type,
-            message_id=_text(message.get('message_id'))
-            or uuidutils.generate_uuid(),
-            event_type=event_type,
-            action=recognise.action_of(event_type),
-            priority=_text(message.get('priority')),
-            publisher_id=publisher_id,
-            timestamp=_timestamp(message.get('timestamp')),
-            app=definitions.app or service)
-        return event
+            project_id=_identifier(values, 'project_id', message_id),
+            user_id=_identifier(values, 'user_id', message_id),
+            request_id=_identifier(values, 'request_id', message_id),
+            ip=_identifier(values, 'ip', message_id),
+            host=host,
+            priority=_text(message.get('priority'),
+                           events.PRIORITY_MAX_CHARS),
+            publisher_id=_text(publisher_id,
+                               events.PUBLISHER_MAX_CHARS),
+            message=message_text,
+            details=details,
+            code=code)
 
 
 #: The id of a host-level fault whose publisher named no host.
@@ -539,11 +541,68 @@ def _context_dict(ctxt):
     return values if isinstance(values, dict) else {}
 
 
-def _text(value):
+def _text(value, limit=None):
+    """``value`` as stripped text cut to ``limit``, or ``None`` if blank."""
     if value is None:
         return None
     text = sanitize.to_text(value).strip()
+    if limit is not None:
+        text = text[:limit].rstrip()
     return text or None
+
+
+# The namespace of the message ids made of ids too long to keep.
+_LONG_MESSAGE_IDS = uuid.UUID('8b2c5a3e-3b0e-4c55-9c1f-6f0f3b1d2a77')
+
+
+def _message_id(value):
+    """The message id of a notification, at most 64 characters.
+
+    A longer one (no oslo.messaging sends it) is replaced by a UUID made
+    from it, so that its redeliveries are still recognised; a missing one
+    by a new UUID.
+    """
+    text = _text(value)
+    if text is None:
+        return uuidutils.generate_uuid()
+    if len(text) > events.ID_MAX_CHARS:
+        return str(uuid.uuid5(_LONG_MESSAGE_IDS, text))
+    return text
+
+
+def _identifier(values, name, message_id):
+    """An id the event keeps; ``None`` when too long to match anything."""
+    text = _text(values.get(name))
+    if text is not None and len(text) > events.ID_MAX_CHARS:
+        LOG.warning('Notification %(message_id)s: %(name)s is longer than '
+                    '%(limit)d characters and is left out',
+                    {'message_id': message_id, 'name': name,
+                     'limit': events.ID_MAX_CHARS})
+        return None
+    return text
+
+
+def _app(named, action):
+    """The app of an event.
+
+    Named by a definition or the publisher, else the action's first word,
+    else :data:`~fault_persist.events.UNKNOWN_APP`.
+    """
+    return (_text(named, events.APP_MAX_CHARS)
+            or _text(action.split('.')[0], events.APP_MAX_CHARS)
+            or events.UNKNOWN_APP)
+
+
+def _target(value, action, resource_id):
+    """What the task acts on, masked: members read the request log.
+
+    The notification's own target when a definition names one, else the
+    action and, when known, the resource.
+    """
+    return (sanitize.clean_message(value, events.TARGET_MAX_CHARS)
+            or sanitize.clean_message(
+                ' '.join(filter(None, (action, resource_id))),
+                events.TARGET_MAX_CHARS))
 
 
 def split_publisher(publisher_id):

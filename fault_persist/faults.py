@@ -22,7 +22,6 @@ from fault_persist import exception
 from fault_persist import policies
 from fault_persist import policy
 from fault_persist import query_arguments
-from fault_persist import recognise
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
@@ -128,8 +127,7 @@ def _optional_field(name, value):
 
 
 def fault_record(instance_id, message, details=None, created=None,
-                 max_details_bytes=sanitize.TEXT_MAX_BYTES, sanitized=False,
-                 **fields):
+                 max_details_bytes=sanitize.TEXT_MAX_BYTES, **fields):
     """Validate and sanitise one fault into a row of ``instance_faults``.
 
     :param instance_id: the resource the fault belongs to (``str``, UUID or
@@ -139,10 +137,6 @@ def fault_record(instance_id, message, details=None, created=None,
         cut to ``max_details_bytes`` UTF-8 bytes keeping the tail.
     :param created: naive UTC datetime of the fault; now by default.
     :param max_details_bytes: the bound of ``details``.
-    :param sanitized: ``True`` when ``message`` and ``details`` come from
-        :func:`~fault_persist.sanitize.clean_message` and
-        :func:`~fault_persist.sanitize.clean_details` already (the events
-        of :mod:`fault_persist.extract`): they are not cleaned twice.
     :param fields: optional columns, see :data:`FIELD_WIDTHS`;
         ``resource_type`` is ``instance`` unless given (see
         :func:`check_resource_type`).
@@ -158,7 +152,7 @@ def fault_record(instance_id, message, details=None, created=None,
                                      value=None, reason='not a fault field')
     if message is None:
         raise exception.InvalidMessage(value=message, reason='it is missing')
-    clean_message = message if sanitized else sanitize.clean_message(message)
+    clean_message = sanitize.clean_message(message)
     if not clean_message:
         raise exception.InvalidMessage(value=message, reason='it is empty')
     now = created or timeutils.utcnow()
@@ -169,43 +163,13 @@ def fault_record(instance_id, message, details=None, created=None,
         id=fault_id,
         instance_id=_instance_id(instance_id),
         message=clean_message,
-        details=(details or '') if sanitized else sanitize.clean_details(
-            details, max_details_bytes),
+        details=sanitize.clean_details(details, max_details_bytes),
         created=now,
         updated=now,
         deleted=False,
         deleted_at=None)
     # A fault with no message id of its own is unique by construction.
     row['message_id'] = row['message_id'] or fault_id
-    return row
-
-
-# Columns a direct-call event carries as they are; the times come from its
-# timestamp.
-_ROW_TIMES = ('created', 'updated', 'deleted', 'deleted_at')
-
-
-def event_of_record(record):
-    """A fault row as an event of kind ``fault``, for the spool.
-
-    :param record: a dict made by :func:`fault_record`.
-    :returns: an event dict (see :mod:`fault_persist.extract`) that
-        :func:`record_of_event` turns back into the same row.
-    """
-    event = {name: value for name, value in record.items()
-             if name not in _ROW_TIMES}
-    event.update(kind=recognise.FAULT, timestamp=record['created'])
-    return event
-
-
-def record_of_event(event):
-    """The fault row of an event made by :func:`event_of_record`."""
-    row = {name: value for name, value in event.items()
-           if name not in ('kind', 'timestamp')}
-    row.update(created=event['timestamp'], updated=event['timestamp'],
-               deleted=False, deleted_at=None)
-    # Spooled before resource types were recorded.
-    row.setdefault('resource_type', DEFAULT_RESOURCE_TYPE)
     return row
 
 

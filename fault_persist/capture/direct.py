@@ -27,6 +27,7 @@ from fault_persist import exception
 from fault_persist import faults
 from fault_persist import policies
 from fault_persist import policy
+from fault_persist import projections
 from fault_persist import query_arguments
 from fault_persist import request_log_text as text
 from fault_persist import sanitize
@@ -126,7 +127,7 @@ def save_fault(context, instance_id, message, details=None, exc_info=None,
         return faults.store_faults([row], resolve=resolve)[0]
 
     stored, fault_id = capture_writer.shared(conf)[1].call(
-        store, [faults.event_of_record(row)])
+        store, [projections.spooled_fault(row)])
     if stored:
         return fault_id
     LOG.warning('fault_persist could not store the fault of instance '
@@ -196,7 +197,8 @@ def _store_quietly(conf, entries):
             entries[-1]['message_id'])
 
     stored, task_id = capture_writer.shared(conf)[1].call(
-        store, [tasks.event_of_entry(entry) for entry in entries])
+        store, [projections.spooled_task_entry(entry)
+                for entry in entries])
     if not stored:
         LOG.warning('fault_persist could not write the request log of task '
                     '%(target)s within %(bound)s s; the entries are spooled '

@@ -12,9 +12,8 @@ from sqlalchemy import exc as sa_exc
 
 from fault_persist.capture import counters as capture_counters
 from fault_persist.db import api as db_api
-from fault_persist import exception
 from fault_persist import extract
-from fault_persist import faults
+from fault_persist import projections
 from fault_persist import recognise
 from fault_persist import resources
 from fault_persist import sanitize
@@ -80,9 +79,9 @@ class Pipeline:
         except Exception as exc:  # noqa: never raise into a host
             self._malformed(message, exc)
             return None
-        self.counters.add({recognise.ERROR: 'errors',
-                           recognise.START: 'starts',
-                           recognise.END: 'ends'}[kind])
+        self.counters.add(_COUNTER_OF_KIND[kind])
+        if event.resource_type == resources.HOST_KIND:
+            self.counters.add('no_instance')
         return event
 
     def of_interest(self, messages, priority):
@@ -147,45 +146,6 @@ class Pipeline:
                     {'error': sanitize.brief(exc),
                      'message': sanitize.brief(message)})
 
-    def fault_rows(self, events):
-        """The ``instance_faults`` rows of the error events among ``events``.
-
-        Every error becomes a fault: one that names no resource is a fault
-        of the host that reported it (``resource_type`` ``host``), counted
-        as ``no_instance``. An error whose fields the fault store refuses
-        is counted as ``malformed`` and logged with the reason.
-        """
-        rows = []
-        for event in events:
-            if event['kind'] == recognise.FAULT:
-                # A direct call's fault, spooled: checked and clean.
-                rows.append(faults.record_of_event(event))
-                continue
-            if event['kind'] != recognise.ERROR:
-                continue
-            if event.get('resource_type') == resources.HOST_KIND:
-                self.counters.add('no_instance')
-            try:
-                # The event's message and details are clean already
-                # (extract): they are not cleaned again.
-                rows.append(faults.fault_record(
-                    event['instance_id'], event['message'],
-                    event.get('details'),
-                    created=event['timestamp'],
-                    max_details_bytes=self.definitions.max_details_bytes,
-                    sanitized=True,
-                    **{name: event.get(name)
-                       for name in faults.FIELD_WIDTHS}))
-            except exception.FaultPersistError as exc:
-                self.counters.add('malformed')
-                LOG.warning('Error notification %(event_type)s '
-                            '(%(message_id)s) is not stored as a fault: '
-                            '%(reason)s',
-                            {'event_type': event['event_type'],
-                             'message_id': event['message_id'],
-                             'reason': exc})
-        return rows
-
     def store(self, events):
         """Store the faults and the request log of ``events``.
 
@@ -219,21 +179,20 @@ class Pipeline:
                     raise
                 self._reject(event, exc)
 
-    def _store(self, events):
-        entries = tasks.entries_of(events) if self.track_tasks else []
-        rows = self.fault_rows(events)
+    def _store(self, batch):
+        fault_rows, entries = projections.rows_of(batch, self.track_tasks)
         # Faults and their request-log entries commit together.
         fault_ids, entries_stored = db_api.add_captured(
-            rows, entries, tasks.entry_message,
+            fault_rows, entries, tasks.entry_message,
             resolve=self.resolve_on_success)
         # A row stored before keeps the id it was stored with; an error
         # and its request-log entry are stored, or found, together.
         duplicate = max(
-            sum(1 for row, fault_id in zip(rows, fault_ids or ())
+            sum(1 for row, fault_id in zip(fault_rows, fault_ids or ())
                 if row['id'] != fault_id),
             len(entries) - (entries_stored or 0))
-        duplicate = min(duplicate, len(events))
-        self.counters.add('stored', len(events) - duplicate)
+        duplicate = min(duplicate, len(batch))
+        self.counters.add('stored', len(batch) - duplicate)
         if duplicate:
             self.counters.add('duplicate', duplicate)
 
@@ -242,9 +201,20 @@ class Pipeline:
         self.counters.add('rejected.' + _rejection_reason(exc))
         LOG.error('The database refused event %(event_type)s '
                   '(%(message_id)s); it is dropped: %(reason)s',
-                  {'event_type': event.get('event_type'),
-                   'message_id': event.get('message_id'),
+                  {'event_type': _field(event, 'event_type'),
+                   'message_id': _field(event, 'message_id'),
                    'reason': db_api.error_reason(exc)})
+
+
+_COUNTER_OF_KIND = {recognise.ERROR: 'errors', recognise.START: 'starts',
+                    recognise.END: 'ends'}
+
+
+def _field(record, name):
+    """A value of an event, or of a direct call's spooled record."""
+    if isinstance(record, dict):
+        return record.get(name)
+    return getattr(record, name)
 
 
 def _refuses_content(exc):

@@ -30,6 +30,8 @@ from oslo_utils import uuidutils
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from fault_persist import events
+
 LOG = logging.getLogger(__name__)
 
 spool_opts = [
@@ -46,18 +48,25 @@ SUFFIX = '.spool'
 _TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
 
 
-def _encode(event):
-    event = dict(event)
-    if isinstance(event.get('timestamp'), datetime.datetime):
-        event['timestamp'] = event['timestamp'].strftime(_TIME_FORMAT)
-    return json.dumps(event, sort_keys=True, ensure_ascii=False)
+def _encode(record):
+    """One line of JSON: an event, or a direct call's record (a dict)."""
+    record = dict(record) if isinstance(record, dict) else record.as_dict()
+    if isinstance(record.get('timestamp'), datetime.datetime):
+        record['timestamp'] = record['timestamp'].strftime(_TIME_FORMAT)
+    return json.dumps(record, sort_keys=True, ensure_ascii=False)
 
 
 def _decode(line):
-    event = json.loads(line)
-    event['timestamp'] = datetime.datetime.strptime(event['timestamp'],
-                                                    _TIME_FORMAT)
-    return event
+    """The event or record of a line of :func:`_encode`.
+
+    :raises: :class:`ValueError` for a line that is neither.
+    """
+    record = json.loads(line)
+    record['timestamp'] = datetime.datetime.strptime(record['timestamp'],
+                                                     _TIME_FORMAT)
+    if record.get('kind') in events.KINDS:
+        return events.Event.from_dict(record)
+    return record
 
 
 class Spool:
@@ -105,7 +114,9 @@ class Spool:
 
         Never waits for another process: the file is this writer's alone.
 
-        :param events: event dicts (see :mod:`fault_persist.extract`).
+        :param events: :class:`~fault_persist.events.Event` objects and
+            the direct calls' records (dicts, see
+            :mod:`fault_persist.projections`).
         :raises: ``OSError`` when the disk refuses; the caller logs it.
         """
         if not events:
@@ -182,19 +193,19 @@ class Spool:
                 return 0
             with os.fdopen(os.dup(fd), encoding='utf-8') as stream:
                 lines = stream.read().splitlines()
-            events, rejected = [], []
+            records, rejected = [], []
             for line in lines:
                 if not line.strip():
                     continue
                 try:
-                    events.append(_decode(line))
+                    records.append(_decode(line))
                 except (ValueError, KeyError, TypeError) as exc:
                     LOG.error('Unreadable spool line in %(path)s kept in '
                               '%(path)s.rejected: %(error)s',
                               {'path': path, 'error': exc})
                     rejected.append(line)
-            for start in range(0, len(events), batch_size):
-                store(events[start:start + batch_size])
+            for start in range(0, len(records), batch_size):
+                store(records[start:start + batch_size])
             if rejected:
                 with open(path + '.rejected', 'a', encoding='utf-8') as out:
                     out.write(''.join(line + '\n' for line in rejected))
@@ -202,8 +213,8 @@ class Spool:
                     os.fsync(out.fileno())
             os.unlink(path)
             LOG.info('Replayed %(count)d spooled events from %(path)s',
-                     {'count': len(events), 'path': path})
-            return len(events)
+                     {'count': len(records), 'path': path})
+            return len(records)
         finally:
             os.close(fd)
 

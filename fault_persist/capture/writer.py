@@ -115,7 +115,9 @@ def _size_of(events):
     size = 0
     for event in events:
         size += 200
-        for value in event.values():
+        # An event (a named tuple), or a direct call's record (a dict).
+        for value in (event.values() if isinstance(event, dict)
+                      else event):
             if isinstance(value, str):
                 size += len(value)
     return size

@@ -15,6 +15,7 @@ from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
 from fault_persist.db import api as db_api
 from fault_persist import exception
+from fault_persist import projections
 from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
@@ -198,9 +199,7 @@ class FaultStoreBehaviour:
 
     def test_captured_fault_and_entry_commit_together_once(self):
         event = task_events.trove_event('error', 'req-together')
-        rows = capture_pipeline.Pipeline.from_conf(
-            self.conf).fault_rows([event])
-        entries = tasks.entries_of([event])
+        rows, entries = projections.rows_of([event])
         with mock.patch.object(db_api, '_add_task_entries_on',
                                side_effect=db_exc.DBDataError(
                                    ValueError('refused'))):
@@ -217,10 +216,8 @@ class FaultStoreBehaviour:
             base.admin_context())))
 
     def _captured(self, events):
-        rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
-            events)
-        return db_api.add_captured(rows, tasks.entries_of(events),
-                                   tasks.entry_message)
+        rows, entries = projections.rows_of(events)
+        return db_api.add_captured(rows, entries, tasks.entry_message)
 
     def test_a_new_batch_is_stored_without_looking_it_up(self):
         events = [task_events.trove_event('error', 'req-new-%d' % index)
@@ -237,7 +234,7 @@ class FaultStoreBehaviour:
         events = [task_events.trove_event('error', 'req-part-%d' % index)
                   for index in range(3)]
         first_ids, _ = self._captured(events[:2])
-        ids, stored = self._captured(events + [dict(events[2])])
+        ids, stored = self._captured(events + [events[2]._replace()])
         self.assertEqual(first_ids, ids[:2])
         self.assertEqual(ids[2], ids[3])
         self.assertEqual(1, stored)
@@ -432,9 +429,7 @@ class FaultStoreBehaviour:
 
     def test_a_captured_event_carries_its_resource_type(self):
         backup = uuidutils.generate_uuid()
-        error = self._error(backup, 0)
-        error['resource_type'] = 'backup'
-        self._capture(error)
+        self._capture(self._error(backup, 0)._replace(resource_type='backup'))
         self.assertEqual(['backup'], [
             fault['resource_type'] for fault in fault_persist.list_faults(
                 base.admin_context(), instance_id=backup)])
@@ -443,9 +438,7 @@ class FaultStoreBehaviour:
         host = 'compute-%s' % uuidutils.generate_uuid()
         context = base.user_context('project-a')
         fault_id = self._save(host, context=context, resource_type='host')
-        error = self._error(host, 0)
-        error['resource_type'] = 'host'
-        self._capture(error)
+        self._capture(self._error(host, 0)._replace(resource_type='host'))
         self._save(context=context)
         for caller in (base.admin_context(), context):
             self.assertIsNone(fault_persist.get_fault(caller, host))
@@ -467,10 +460,9 @@ class FaultStoreBehaviour:
         host = 'compute-%s' % uuidutils.generate_uuid()
         for events in ([self._error(host, 0)], [self._end(host, 20)],
                        [self._error(host, 30)]):
-            for event in events:
-                if event['kind'] == 'error':
-                    event['resource_type'] = 'host'
-            self._capture(*events)
+            self._capture(*[
+                event._replace(resource_type='host') if event.is_error
+                else event for event in events])
         self._capture(self._end(host, 40))
         self.assertEqual({None}, {resolved for _created, resolved
                                   in self._history(host)})
@@ -523,9 +515,7 @@ class FaultStoreBehaviour:
     def test_a_batch_of_look_alike_message_ids_is_stored_whole(self):
         # What the listener and a spool replay store: one transaction.
         events = self._look_alike_errors()
-        rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
-            events)
-        entries = tasks.entries_of(events)
+        rows, entries = projections.rows_of(events)
         # The database keeps apart whatever it is given, trailing space
         # included.
         self.assertEqual('msg-a', rows[-1]['message_id'])

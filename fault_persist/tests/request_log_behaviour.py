@@ -12,6 +12,7 @@ import testtools
 
 import fault_persist
 from fault_persist import exception
+from fault_persist import projections
 from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
@@ -228,10 +229,9 @@ class RequestLogBehaviour:
         for request_id, phases in ((first, ('start', 'end')),
                                    (second, ('end', 'start'))):
             for phase in phases:
-                event = ev.trove_event(phase, request_id)
-                if phase == 'start':
-                    event['instance_id'] = None
-                tasks.record_events([event])
+                payload = {'instance_id': None} if phase == 'start' else {}
+                tasks.record_events([ev.trove_event(phase, request_id,
+                                                    payload=payload)])
         target = 'dbaas.instance_create ' + ev.TROVE_INSTANCE
         self.assertEqual(target, self._task_of(first)['target'])
         self.assertEqual(target, self._task_of(second)['target'])
@@ -259,14 +259,14 @@ class RequestLogBehaviour:
     def test_a_batch_repeating_a_message_stores_it_once(self):
         request_id = _request_id()
         start = ev.trove_event('start', request_id)
-        self.assertEqual(1, tasks.record_events([start, dict(start)]))
+        self.assertEqual(1, tasks.record_events([start, start._replace()]))
         self.assertEqual(1, len(self._entries(request_id=request_id)))
 
-    def test_other_kinds_are_ignored(self):
+    def test_a_direct_calls_fault_is_no_entry(self):
         request_id = _request_id()
-        event = ev.trove_event('start', request_id)
-        event['kind'] = None
-        self.assertEqual(0, tasks.record_events([event]))
+        row = projections.fault_row(ev.trove_event('error', request_id))
+        self.assertEqual(0, tasks.record_events(
+            [projections.spooled_fault(row)]))
         self.assertEqual([], self._entries(request_id=request_id))
 
     # Durations -------------------------------------------------------------

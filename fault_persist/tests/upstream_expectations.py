@@ -50,21 +50,21 @@ def mismatches(expected, event, message):
             wrong.append('%s: %s: expected %r, got %r'
                          % (expected['name'], what, want, got))
 
-    check('kind', 'error', event['kind'])
+    check('kind', 'error', event.kind)
     check('resource', resource(expected, message),
-          (event['resource_type'], event['instance_id']))
+          (event.resource_type, event.instance_id))
     if expected['message'] is None:
-        if not (NO_MESSAGE_WORDS in event['message']
-                or NO_REASON_WORDS in event['message']):
+        if not (NO_MESSAGE_WORDS in event.message
+                or NO_REASON_WORDS in event.message):
             wrong.append('%s: message: expected words saying there is '
                          'none, got %r' % (expected['name'],
-                                           event['message']))
+                                           event.message))
     else:
-        check('message', expected['message'], event['message'])
-    check('code', expected['code'], event['code'])
+        check('message', expected['message'], event.message)
+    check('code', expected['code'], event.code)
     check('traceback in details', expected['has_traceback'],
-          'Traceback (most recent call last)' in (event['details'] or ''))
-    check('app', expected['app'], event['app'])
+          'Traceback (most recent call last)' in (event.details or ''))
+    check('app', expected['app'], event.app)
     if expected.get('project_id'):
-        check('project_id', expected['project_id'], event['project_id'])
+        check('project_id', expected['project_id'], event.project_id)
     return wrong

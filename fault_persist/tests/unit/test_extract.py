@@ -6,6 +6,7 @@ from oslo_context import context as o_context
 import testtools
 import yaml
 
+from fault_persist import events
 from fault_persist import exception
 from fault_persist import extract
 from fault_persist import recognise
@@ -36,70 +37,70 @@ class TestBuiltInDefinitions(testtools.TestCase):
     def test_every_sample_gives_an_event_with_an_instance(self):
         for name in samples.names():
             event = self._extract(name)
-            self.assertIsNotNone(event['kind'], name)
-            self.assertIsNotNone(event['instance_id'], name)
-            self.assertEqual(PROJECT, event['project_id'], name)
-            self.assertIsNotNone(event['app'], name)
+            self.assertIsNotNone(event.kind, name)
+            self.assertIsNotNone(event.instance_id, name)
+            self.assertEqual(PROJECT, event.project_id, name)
+            self.assertIsNotNone(event.app, name)
 
     def test_trove_error(self):
         event = self._extract(TROVE_ERROR)
-        self.assertEqual(recognise.ERROR, event['kind'])
+        self.assertEqual(recognise.ERROR, event.kind)
         self.assertEqual('73cfc462-dd59-4dc1-9d32-95954171775f',
-                         event['instance_id'])
-        self.assertEqual('A guest error occurred', event['message'])
+                         event.instance_id)
+        self.assertEqual('A guest error occurred', event.message)
         self.assertEqual('req-6e3a1a52-0d4c-4b8c-9a67-3f2b6bb0a8e1',
-                         event['request_id'])
-        self.assertTrue(event['details'].startswith(
+                         event.request_id)
+        self.assertTrue(event.details.startswith(
             'Traceback (most recent call last):\n  File'))
-        self.assertTrue(event['details'].endswith(
+        self.assertTrue(event.details.endswith(
             'RuntimeError: A guest error occurred'))
-        self.assertEqual('RuntimeError', event['code'])
-        self.assertEqual('trove', event['app'])
-        self.assertEqual('dbaas.instance_create', event['action'])
-        self.assertEqual('10.0.0.15', event['ip'])
-        self.assertEqual('trove-host-1', event['host'])
+        self.assertEqual('RuntimeError', event.code)
+        self.assertEqual('trove', event.app)
+        self.assertEqual('dbaas.instance_create', event.action)
+        self.assertEqual('10.0.0.15', event.ip)
+        self.assertEqual('trove-host-1', event.host)
 
     def test_nova_create_error(self):
         event = self._extract(NOVA_CREATE_ERROR)
-        self.assertEqual(recognise.ERROR, event['kind'])
-        self.assertEqual(NOVA_INSTANCE, event['instance_id'])
+        self.assertEqual(recognise.ERROR, event.kind)
+        self.assertEqual(NOVA_INSTANCE, event.instance_id)
         self.assertEqual("The created instance's disk would be too small.",
-                         event['message'])
-        self.assertEqual('FlavorDiskTooSmall', event['code'])
-        self.assertIn('_build_resources', event['details'])
-        self.assertEqual('fake', event['user_id'])
-        self.assertEqual('compute', event['host'])
-        self.assertEqual('nova', event['app'])
-        self.assertEqual('instance.create', event['action'])
+                         event.message)
+        self.assertEqual('FlavorDiskTooSmall', event.code)
+        self.assertIn('_build_resources', event.details)
+        self.assertEqual('fake', event.user_id)
+        self.assertEqual('compute', event.host)
+        self.assertEqual('nova', event.app)
+        self.assertEqual('instance.create', event.action)
 
     def test_nova_reboot_error(self):
         event = self._extract(NOVA_REBOOT_ERROR)
-        self.assertEqual('UnsupportedVirtType', event['code'])
+        self.assertEqual('UnsupportedVirtType', event.code)
         self.assertEqual("Virtualization type 'FakeVirt' is not supported "
-                         "by this compute driver", event['message'])
-        self.assertEqual('instance.reboot', event['action'])
+                         "by this compute driver", event.message)
+        self.assertEqual('instance.reboot', event.action)
 
     def test_nova_traceback_is_preferred_as_details(self):
         message = samples.load(NOVA_CREATE_ERROR)
         fault = message['payload']['nova_object.data']['fault']
         fault['nova_object.data']['traceback'] = 'Traceback:\nBoom: x'
         event = self.definitions.extract({}, message, recognise.ERROR)
-        self.assertEqual('Traceback:\nBoom: x', event['details'])
+        self.assertEqual('Traceback:\nBoom: x', event.details)
 
     def test_nova_start_has_no_message(self):
         event = self._extract(NOVA_CREATE_START)
-        self.assertEqual(recognise.START, event['kind'])
-        self.assertIsNone(event['message'])
-        self.assertIsNone(event['details'])
+        self.assertEqual(recognise.START, event.kind)
+        self.assertIsNone(event.message)
+        self.assertIsNone(event.details)
 
     def test_context_fills_what_payload_lacks(self):
         event = self._extract(NOVA_CREATE_ERROR,
                               ctxt={'request_id': 'req-ctx',
                                     'project_id': 'ignored',
                                     'remote_address': '192.0.2.1'})
-        self.assertEqual('req-ctx', event['request_id'])
-        self.assertEqual(PROJECT, event['project_id'])
-        self.assertEqual('192.0.2.1', event['ip'])
+        self.assertEqual('req-ctx', event.request_id)
+        self.assertEqual(PROJECT, event.project_id)
+        self.assertEqual('192.0.2.1', event.ip)
 
     def test_context_object_fills_what_payload_lacks(self):
         # oslo.messaging gives a host's notifier drivers the context as the
@@ -111,8 +112,8 @@ class TestBuiltInDefinitions(testtools.TestCase):
                    'payload': {'instance_id': 'i-1'}}
         event = self.definitions.extract(ctxt, message, recognise.ERROR)
         self.assertEqual(('req-object', 'p-object', 'u-object'),
-                         (event['request_id'], event['project_id'],
-                          event['user_id']))
+                         (event.request_id, event.project_id,
+                          event.user_id))
 
     def test_context_that_cannot_be_read_counts_as_empty(self):
         class BrokenContext:
@@ -123,8 +124,8 @@ class TestBuiltInDefinitions(testtools.TestCase):
                    'payload': {'instance_id': 'i-1'}}
         event = self.definitions.extract(BrokenContext(), message,
                                          recognise.ERROR)
-        self.assertEqual('i-1', event['instance_id'])
-        self.assertIsNone(event['request_id'])
+        self.assertEqual('i-1', event.instance_id)
+        self.assertIsNone(event.request_id)
 
     def test_legacy_context_keys(self):
         message = {'event_type': 'volume.attach.error', 'priority': 'ERROR',
@@ -132,8 +133,8 @@ class TestBuiltInDefinitions(testtools.TestCase):
         event = self.definitions.extract(
             {'tenant': 'p-legacy', 'user': 'u-legacy'}, message,
             recognise.ERROR)
-        self.assertEqual('p-legacy', event['project_id'])
-        self.assertEqual('u-legacy', event['user_id'])
+        self.assertEqual('p-legacy', event.project_id)
+        self.assertEqual('u-legacy', event.user_id)
 
     def test_generic_flat_payload(self):
         message = {'event_type': 'share.create.error', 'priority': 'ERROR',
@@ -144,14 +145,14 @@ class TestBuiltInDefinitions(testtools.TestCase):
                                'message': 'No valid host',
                                'traceback': 'Traceback:\nNoValidHost: no'}}
         event = self.definitions.extract({}, message, recognise.ERROR)
-        self.assertEqual('share-1', event['instance_id'])
-        self.assertEqual('No valid host', event['message'])
-        self.assertEqual('NoValidHost', event['code'])
-        self.assertEqual('manila', event['app'])
-        self.assertEqual('host-9', event['host'])
-        self.assertEqual('m-1', event['message_id'])
+        self.assertEqual('share-1', event.instance_id)
+        self.assertEqual('No valid host', event.message)
+        self.assertEqual('NoValidHost', event.code)
+        self.assertEqual('manila', event.app)
+        self.assertEqual('host-9', event.host)
+        self.assertEqual('m-1', event.message_id)
         self.assertEqual(datetime.datetime(2016, 8, 12, 14, 49, 55, 123456),
-                         event['timestamp'])
+                         event.timestamp)
 
     def test_secrets_in_payload_are_masked(self):
         message = {'event_type': 'x.error', 'priority': 'ERROR',
@@ -160,9 +161,9 @@ class TestBuiltInDefinitions(testtools.TestCase):
                                'exception': {'admin_pass': 'hunter3',
                                              'url': 'amqp://u:pw@h/'}}}
         event = self.definitions.extract({}, message, recognise.ERROR)
-        self.assertNotIn('hunter2', event['message'])
-        self.assertNotIn('hunter3', event['details'])
-        self.assertNotIn('u:pw@', event['details'])
+        self.assertNotIn('hunter2', event.message)
+        self.assertNotIn('hunter3', event.details)
+        self.assertNotIn('u:pw@', event.details)
 
     def test_odd_payloads_never_raise(self):
         odd = [None, 'text', 42, ['a', 'b'], b'\xff\x00bytes',
@@ -180,9 +181,9 @@ class TestBuiltInDefinitions(testtools.TestCase):
                            'publisher_id': 12}
                 event = self.definitions.extract('not a dict', message,
                                                  recognise.ERROR)
-                self.assertLessEqual(len(event['message'] or ''), 255)
+                self.assertLessEqual(len(event.message or ''), 255)
                 self.assertLessEqual(
-                    len((event['details'] or '').encode('utf-8')), 65535)
+                    len((event.details or '').encode('utf-8')), 65535)
 
     def test_timestamps_are_naive_utc(self):
         expected = datetime.datetime(2016, 8, 12, 12, 49, 55, 123456)
@@ -191,14 +192,71 @@ class TestBuiltInDefinitions(testtools.TestCase):
                       '2016-08-12T14:49:55.123456+02:00',
                       '20160812T124955.123456Z'):
             event = self._extract(TROVE_ERROR, timestamp=stamp)
-            self.assertEqual(expected, event['timestamp'], stamp)
+            self.assertEqual(expected, event.timestamp, stamp)
 
     def test_missing_timestamp_is_now(self):
         now = datetime.datetime(2026, 1, 2, 3, 4, 5)
         self.useFixture(fixtures.MonkeyPatch(
             'oslo_utils.timeutils.utcnow', lambda *a, **k: now))
         event = self._extract(TROVE_ERROR)
-        self.assertEqual(now, event['timestamp'])
+        self.assertEqual(now, event.timestamp)
+
+
+class TestCleanedOnce(testtools.TestCase):
+    """What extraction does so that no later step cleans again."""
+
+    def setUp(self):
+        super().setUp()
+        self.definitions = extract.Definitions.load()
+
+    def _start(self, payload=None, ctxt=None, **message):
+        notification = {'event_type': 'dbaas.instance_create.start',
+                        'publisher_id': 'trove-taskmanager:h1',
+                        'payload': dict({'instance_id': 'i-1'},
+                                        **(payload or {}))}
+        notification.update(message)
+        return self.definitions.extract(ctxt or {}, notification,
+                                        recognise.START)
+
+    def test_events_are_immutable(self):
+        event = self._start()
+        self.assertRaises(AttributeError, setattr, event, 'message', 'x')
+
+    def test_target_is_the_action_and_resource_without_one(self):
+        self.assertEqual('dbaas.instance_create i-1', self._start().target)
+
+    def test_app_falls_back_to_the_event_types_prefix(self):
+        event = self._start(publisher_id=None,
+                            event_type='freezer.job_run.start')
+        self.assertEqual('freezer', event.app)
+
+    def test_overlong_identifiers_are_left_out(self):
+        event = self._start(ctxt={'user_id': 'u' * 65, 'project_id': 'p'})
+        self.assertEqual((None, 'p'), (event.user_id, event.project_id))
+
+    def test_an_overlong_message_id_is_replaced_by_a_stable_one(self):
+        first = self._start(message_id='m' * 100)
+        again = self._start(message_id='m' * 100)
+        self.assertEqual(36, len(first.message_id))
+        self.assertEqual(first.message_id, again.message_id)
+        self.assertNotEqual(first.message_id,
+                            self._start(message_id='n' * 100).message_id)
+
+    def test_a_missing_message_id_is_a_new_one(self):
+        self.assertNotEqual(self._start().message_id,
+                            self._start().message_id)
+
+    def test_text_is_stripped_and_bounded(self):
+        event = self._start(priority='  INFO  ' + 'X' * 40,
+                            publisher_id='trove:' + 'h' * 300)
+        self.assertEqual(16, len(event.priority))
+        self.assertTrue(event.priority.startswith('INFO'))
+        self.assertLessEqual(len(event.publisher_id), 255)
+        self.assertLessEqual(len(event.host), 255)
+
+    def test_a_spooled_event_reads_back_equal(self):
+        event = self._start()
+        self.assertEqual(event, events.Event.from_dict(event.as_dict()))
 
 
 class TestLookup(testtools.TestCase):
@@ -246,8 +304,8 @@ class TestDefinitionsFile(testtools.TestCase):
                  'payload': {'job': {'instance': 'i-9'}, 'why': 'disk'}},
             recognise.ERROR)
         self.assertEqual(('i-9', 'disk', 'freezer'),
-                         (event['instance_id'], event['message'],
-                          event['app']))
+                         (event.instance_id, event.message,
+                          event.app))
 
     def test_no_matching_definition_still_gives_context_fields(self):
         path = self._write("- event_types: ['backup.*']\n")
@@ -255,10 +313,10 @@ class TestDefinitionsFile(testtools.TestCase):
         event = definitions.extract({'project_id': 'p'},
                                     {'event_type': 'other.error'},
                                     recognise.ERROR)
-        self.assertEqual('p', event['project_id'])
+        self.assertEqual('p', event.project_id)
         # Nothing names a resource, nor a host: a fault of an unknown host.
         self.assertEqual(('host', 'unknown'),
-                         (event['resource_type'], event['instance_id']))
+                         (event.resource_type, event.instance_id))
 
     def test_errors_name_the_file_and_the_problem(self):
         cases = {
@@ -337,8 +395,8 @@ class TestWorkedExample(testtools.TestCase):
         self.assertEqual(
             ('action', '10a47dd1-4874-4298-91cf-eff046dbdb8d', 'TEST',
              'WatcherException', 'infra-optim', 'node0'),
-            (event['resource_type'], event['instance_id'], event['message'],
-             event['code'], event['app'], event['host']))
+            (event.resource_type, event.instance_id, event.message,
+             event.code, event.app, event.host))
 
     def test_two_definitions_above_the_catch_all(self):
         with open(extract.DEFAULT_DEFINITIONS_FILE) as stream:
@@ -353,8 +411,8 @@ class TestWorkedExample(testtools.TestCase):
                           event_type='action_plan.execution.error')
         event = definitions.extract({}, plan_error, recognise.ERROR)
         self.assertEqual(('action_plan', 'watcher', 'TEST'),
-                         (event['resource_type'], event['app'],
-                          event['message']))
+                         (event.resource_type, event.app,
+                          event.message))
         event = definitions.extract({}, WATCHER_ERROR, recognise.ERROR)
         self.assertEqual(('action', 'watcher'),
-                         (event['resource_type'], event['app']))
+                         (event.resource_type, event.app))

@@ -42,16 +42,7 @@ class TestListArguments(base.TestCase):
 
 class TestFaultRecord(base.TestCase):
 
-    def test_sanitized_values_are_not_cleaned_again(self):
-        # What extract made of a notification is clean already.
-        row = faults.fault_record('i-1', 'Boom', 'Traceback:\n  x\n',
-                                  sanitized=True)
-        self.assertEqual(('Boom', 'Traceback:\n  x\n'),
-                         (row['message'], row['details']))
-        self.assertEqual('', faults.fault_record(
-            'i-1', 'Boom', None, sanitized=True)['details'])
-
-    def test_values_are_cleaned_by_default(self):
+    def test_a_direct_calls_values_are_cleaned(self):
         row = faults.fault_record('i-1', ' Boom\n  again ',
                                   'password=hunter2\n\n')
         self.assertEqual(('Boom again', 'password=***'),

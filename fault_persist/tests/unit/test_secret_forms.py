@@ -1,9 +1,11 @@
 """No secret of the forms table is stored in clear, whatever the path."""
 
-import datetime
 import json
 
 import fault_persist
+from fault_persist import extract
+from fault_persist import projections
+from fault_persist import recognise
 from fault_persist import sanitize
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -46,13 +48,19 @@ class TestFormsTable(base.TestCase):
             {'error': text, 'nested': {'args': [text]}}))
 
     def test_request_log_entry_and_its_message(self):
+        definitions = extract.Definitions([{
+            'event_types': ['*'], 'app': 'trove',
+            'fields': {'target': 'payload.target',
+                       'message': 'payload.message',
+                       'code': 'payload.code'}}])
+
         def entry_texts(text):
-            event = {'kind': 'error', 'message_id': 'm-1',
-                     'event_type': 'dbaas.instance_create.error',
-                     'timestamp': datetime.datetime(2026, 5, 4),
-                     'app': 'trove', 'code': 'RuntimeError',
-                     'target': text, 'message': text}
-            entry = tasks.entry_of(event)
+            event = definitions.extract({}, {
+                'event_type': 'dbaas.instance_create.error',
+                'timestamp': '2026-05-04 00:00:00',
+                'payload': {'code': 'RuntimeError', 'target': text,
+                            'message': text}}, recognise.ERROR)
+            entry = projections.request_log_entry(event)
             message = tasks.entry_message(dict(entry, task_id=100))
             return '\n'.join((entry['target'], entry['detail_message'],
                               message))

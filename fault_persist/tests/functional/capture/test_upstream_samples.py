@@ -50,9 +50,8 @@ class UpstreamSamplesBehaviour:
             event = pipeline.event_of(CONTEXT.to_dict(), message)
             self.assertEqual(
                 [], expectations.mismatches(expected, event, message))
-            rows.append((event['resource_type'], event['instance_id'],
-                         event['message'], event['code'],
-                         event['event_type']))
+            rows.append((event.resource_type, event.instance_id,
+                         event.message, event.code, event.event_type))
         return sorted(rows)
 
     def stored_rows(self, engine):

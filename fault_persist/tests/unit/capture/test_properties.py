@@ -97,9 +97,9 @@ class TestPipelineProperties(base.TestCase):
             after.get(name, 0) - before.get(name, 0) for name in OUTCOMES))
         events = [event for event in events if event is not None]
         for event in events:
-            if event['kind'] == 'error':
-                self.assertTrue(event['instance_id'])
-                self.assertTrue(event['message'])
+            if event.is_error:
+                self.assertTrue(event.instance_id)
+                self.assertTrue(event.message)
         self.pipeline.store(events)
         for row in self._rows():
             _bounded(self, row)

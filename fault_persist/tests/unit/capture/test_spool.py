@@ -7,13 +7,15 @@ import fixtures
 import testtools
 
 from fault_persist.capture import spool as capture_spool
+from fault_persist import events
 
 
 def _event(number):
-    return {'kind': 'error', 'message_id': 'm-%d' % number,
-            'event_type': 'x.error', 'instance_id': 'i-%d' % number,
-            'message': 'caf\u00e9 %d' % number,
-            'timestamp': datetime.datetime(2026, 1, 1, 0, 0, number)}
+    return events.Event(
+        kind='error', message_id='m-%d' % number, event_type='x.error',
+        action='x', app='x', target='x i-%d' % number,
+        instance_id='i-%d' % number, message='caf\u00e9 %d' % number,
+        timestamp=datetime.datetime(2026, 1, 1, 0, 0, number))
 
 
 class TestSpool(testtools.TestCase):
@@ -23,6 +25,15 @@ class TestSpool(testtools.TestCase):
         self.directory = self.useFixture(fixtures.TempDir()).join('spool')
         self.spool = capture_spool.Spool(self.directory)
         self.stored = []
+
+    def test_direct_records_and_events_read_back_as_they_were(self):
+        record = {'kind': 'fault', 'id': 'f-1', 'message_id': 'f-1',
+                  'instance_id': 'i-1', 'message': 'm',
+                  'timestamp': datetime.datetime(2026, 1, 1)}
+        self.spool.append([record, _event(1)])
+        self.spool.replay(self.stored.extend)
+        self.assertEqual([record, _event(1)], self.stored)
+        self.assertIsInstance(self.stored[1], events.Event)
 
     def test_append_then_replay_gives_back_every_event(self):
         events = [_event(n) for n in range(5)]

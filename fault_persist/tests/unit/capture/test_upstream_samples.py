@@ -38,10 +38,10 @@ class TestUpstreamErrors(base.TestCase):
         self.assertEqual(len(events), len(entries))
         failures = [entry['message'] for entry in entries]
         for event in events:
-            self.assertIn((event['instance_id'], event['message'],
-                           event['code']), stored)
-            reason = ' '.join(filter(None, (event['code'],
-                                            event['message'])))
+            self.assertIn((event.instance_id, event.message,
+                           event.code), stored)
+            reason = ' '.join(filter(None, (event.code,
+                                            event.message)))
             self.assertTrue(any(reason[:200] in failure
                                 for failure in failures), reason)
         self.assertNotIn('UnknownError', ' '.join(failures))
@@ -67,7 +67,7 @@ class TestUpstreamTaskEvents(base.TestCase):
                 continue
             message = samples.load_upstream(name)
             event = pipeline.event_of({}, message)
-            self.assertIn(event['kind'], ('start', 'end'), name)
+            self.assertIn(event.kind, ('start', 'end'), name)
             kind, path = _COMPANION_RESOURCES[name.split('/')[0]]
             if name.startswith('nova/scheduler'):
                 # The conductor's request spec names the instance.
@@ -77,9 +77,9 @@ class TestUpstreamTaskEvents(base.TestCase):
             payload = message['payload']
             for key in path:
                 payload = payload[key]
-            self.assertEqual((kind, payload), (event['resource_type'],
-                                               event['instance_id']), name)
-            self.assertIsNone(event['message'])
+            self.assertEqual((kind, payload), (event.resource_type,
+                                               event.instance_id), name)
+            self.assertIsNone(event.message)
             seen += 1
         self.assertGreaterEqual(seen, 15)
 
@@ -103,11 +103,11 @@ class TestUpstreamShowView(base.TestCase):
     def test_host_errors_are_listed_for_admins_and_never_shown(self):
         event = self._store('nova/compute-exception', 1)
         self.assertEqual(('host', 'fake-mini'),
-                         (event['resource_type'], event['instance_id']))
+                         (event.resource_type, event.instance_id))
         admin = base.admin_context()
         self.assertIsNone(fault_persist.get_fault(admin, 'fake-mini'))
         [fault] = fault_persist.list_faults(admin, resource_type='host')
-        self.assertEqual(('fake-mini', event['message']),
+        self.assertEqual(('fake-mini', event.message),
                          (fault['instance_id'], fault['message']))
         member = base.user_context(PROJECT)
         self.assertEqual([], fault_persist.list_faults(member))
@@ -116,16 +116,16 @@ class TestUpstreamShowView(base.TestCase):
     def test_a_later_success_of_the_instance_resolves_its_fault(self):
         error = self._store('nova/instance-create-error', 1)
         owner = base.user_context(PROJECT)
-        self.assertEqual(error['message'], fault_persist.get_fault(
-            owner, error['instance_id'])['message'])
+        self.assertEqual(error.message, fault_persist.get_fault(
+            owner, error.instance_id)['message'])
         # Any action that completes on the instance afterwards: a reboot.
         self._store('nova/instance-reboot-start', 2)
         self._store('nova/instance-reboot-end', 3)
         self.assertIsNone(fault_persist.get_fault(owner,
-                                                  error['instance_id']))
+                                                  error.instance_id))
         [fault] = fault_persist.list_faults(owner,
-                                            instance_id=error['instance_id'])
-        self.assertEqual(('2026-11-22T10:00:03Z', error['message']),
+                                            instance_id=error.instance_id)
+        self.assertEqual(('2026-11-22T10:00:03Z', error.message),
                          (fault['resolved_at'], fault['message']))
 
     def test_a_success_that_arrives_first_resolves_an_older_fault(self):
@@ -133,9 +133,9 @@ class TestUpstreamShowView(base.TestCase):
         error = self._store('nova/instance-create-error', 1)
         owner = base.user_context(PROJECT)
         self.assertIsNone(fault_persist.get_fault(owner,
-                                                  error['instance_id']))
+                                                  error.instance_id))
         # A newer error is the show fault again.
         newer = self._store('nova/instance-reboot-error', 4,
                             message_id='reboot-error-2')
-        self.assertEqual(newer['message'], fault_persist.get_fault(
-            owner, error['instance_id'])['message'])
+        self.assertEqual(newer.message, fault_persist.get_fault(
+            owner, error.instance_id)['message'])

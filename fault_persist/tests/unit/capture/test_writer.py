@@ -116,7 +116,7 @@ class TestQueueBound(WriterTestCase):
 
     def test_events_past_the_byte_bound_are_spooled_by_the_caller(self):
         writer = self.writer(max_bytes=1024)
-        big = dict(test_spool._event(1), details='x' * 4096)
+        big = test_spool._event(1)._replace(details='x' * 4096)
         writer.hand_over([big])
         self.assertEqual(0, writer._queued_bytes)
         self.assertEqual(1, self.counters.snapshot()['spooled'])
@@ -144,7 +144,7 @@ class TestCounting(WriterTestCase):
         self.assertEqual(1, self.counters.snapshot()['spooled'])
         # Committed late, then replayed: the database's message_id
         # keeps it single.
-        self.assertEqual({'m-1'}, {e['message_id'] for e in self.store.stored})
+        self.assertEqual({'m-1'}, {e.message_id for e in self.store.stored})
 
     def test_spooled_events_are_replayed_once_the_database_answers(self):
         writer = self.writer()
