@@ -5,10 +5,10 @@ import threading
 from oslo_log import log as logging
 import sqlalchemy as sa
 
+import fault_persist.conf
 from fault_persist.db import api as db_api
 from fault_persist.db import migration
 from fault_persist import exception
-from fault_persist import opts
 from fault_persist import policy
 
 LOG = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def init(conf):
     with _LOCK:
         if _CONF is conf:
             return
-        opts.register_opts(conf)
+        fault_persist.conf.register_opts(conf)
         settings = (db_api.connection_url(conf),
                     conf.fault_persist.spool_dir)
         if _SETTINGS is not None and settings != _SETTINGS:

@@ -11,7 +11,6 @@ import datetime
 import re
 import uuid
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -26,26 +25,6 @@ from fault_persist import recognise
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
-
-retention_opts = [
-    cfg.IntOpt('fault_retention_days',
-               default=90, min=0,
-               help='Age, in days, after which "fault-persist-manage purge" '
-                    'deletes faults for good when no --older-than is given. '
-                    '0 keeps faults for ever.'),
-]
-
-resolution_opts = [
-    cfg.BoolOpt('resolve_on_success',
-                default=True,
-                help='Resolve the faults of a resource when a task on it '
-                     'completes later (an ".end" notification of any action '
-                     'on it, or a track_task with its instance_id that '
-                     'succeeds): a resolved fault is no longer the one the '
-                     'show view returns, and stays in the fault history '
-                     'with the time it was resolved. When false, faults are '
-                     'resolved only by fault_persist.resolve_faults.'),
-]
 
 ID_MAX_CHARS = 64
 #: The kind of resource of a fault when none is given.

@@ -8,7 +8,6 @@ only queries.
 
 import re
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -22,15 +21,6 @@ from fault_persist import query_arguments
 from fault_persist import request_log_text as text
 
 LOG = logging.getLogger(__name__)
-
-retention_opts = [
-    cfg.IntOpt('request_log_retention_days',
-               default=90, min=0,
-               help='Age, in days, after which "fault-persist-manage purge" '
-                    'deletes request-log entries (and the tasks left without '
-                    'entries) for good when no --older-than is given. 0 '
-                    'keeps the request log for ever.'),
-]
 
 # Page size of request_log_lines when it reads the whole log.
 LINES_PAGE_SIZE = 500

@@ -19,23 +19,10 @@ import functools
 import re
 import zoneinfo
 
-from oslo_config import cfg
-
 from fault_persist import exception
 from fault_persist import i18n
 from fault_persist.i18n import N_
 from fault_persist import sanitize
-
-text_opts = [
-    cfg.StrOpt('log_timezone',
-               default='UTC',
-               help='Zone in which request-log text lines show their date '
-                    'and time: an IANA name such as "America/Sao_Paulo" '
-                    '(labelled with the abbreviation tzdata gives, "-03" '
-                    'for that one), or a fixed offset with its label, such '
-                    'as "BRT=-03:00". Times are stored in UTC whatever this '
-                    'says.'),
-]
 
 #: A task started.
 STARTED = 1000

@@ -9,10 +9,10 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+import fault_persist.conf
 from fault_persist import config
 from fault_persist.db import api as db_api
 from fault_persist.db import migration
-from fault_persist import opts
 
 #: In CI every backend is part of the run: a missing one fails, never skips.
 IN_CI = os.environ.get('CI', '').lower() == 'true'
@@ -54,7 +54,7 @@ class FaultPersist(fixtures.Fixture):
         self.conf = cfg.ConfigOpts()
         self.conf([], project='fault_persist')
         self.config = self.useFixture(config_fixture.Config(self.conf))
-        opts.register_opts(self.conf)
+        fault_persist.conf.register_opts(self.conf)
         self.state_path = self.useFixture(fixtures.TempDir()).path
         # No periodic counter lines from drivers that outlive their test
         # (they would land in another test's captured output).

@@ -51,7 +51,6 @@ import fault_persist
 from fault_persist import config
 from fault_persist.db import api as db_api
 from fault_persist.db import migration
-from fault_persist import opts
 
 TARGET_RAW = 3.0
 TARGET_GROWTH = 1.2
@@ -381,7 +380,7 @@ def main():
     sizes = [int(size) for size in args.sizes.split(',')]
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
-    opts.register_opts(conf)
+    fault_persist.conf.register_opts(conf)
     # Each backend's engine is patched in; this one is never used.
     conf.set_override('connection', 'sqlite://', group='fault_persist')
     config.init(conf)

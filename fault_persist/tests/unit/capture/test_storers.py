@@ -130,10 +130,11 @@ _LISTENER_KILLED_LATER = """
 import sys, time
 from oslo_config import cfg
 from fault_persist.capture import pipeline, storers
-from fault_persist import config, opts
+import fault_persist.conf
+from fault_persist import config
 conf = cfg.ConfigOpts()
 conf([])
-opts.register_opts(conf)
+fault_persist.conf.register_opts(conf)
 conf.set_override('connection', sys.argv[1], group='fault_persist')
 config.init(conf)
 running = storers.Storers(pipeline.Pipeline.from_conf(conf), 1)

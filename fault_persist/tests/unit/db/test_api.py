@@ -4,9 +4,9 @@ from oslo_config import cfg
 from oslo_db import options as db_options
 import testtools
 
+import fault_persist.conf
 from fault_persist.db import api as db_api
 from fault_persist import faults
-from fault_persist import opts
 from fault_persist.tests import base
 
 
@@ -39,7 +39,7 @@ class TestConnectionUrl(testtools.TestCase):
     def _conf(self, **overrides):
         conf = cfg.ConfigOpts()
         conf([])
-        opts.register_opts(conf)
+        fault_persist.conf.register_opts(conf)
         db_options.set_defaults(conf)
         for name, value in overrides.items():
             conf.set_override(name, value, group='fault_persist')
