@@ -99,6 +99,24 @@ def message(status, app, task_id, target, detail_code=None,
     return sanitize.truncate_message(text, MESSAGE_MAX_CHARS)
 
 
+def entry_message(row):
+    """The stored message of an entry row once its ``task_id`` is known.
+
+    Its parts are masked already; the sentence made of them is masked
+    again, for a secret that only their joining shows (a detail code
+    ``token`` before its message, say).
+
+    :param row: an entry with ``status``, ``app``, ``task_id``,
+        ``target``, ``detail_code`` and ``detail_message``.
+    :returns: the English message, at most :data:`MESSAGE_MAX_CHARS`
+        characters.
+    """
+    text = message(row['status'], row['app'], row['task_id'], row['target'],
+                   row['detail_code'], row['detail_message'])
+    return sanitize.truncate_message(sanitize.mask_secrets(text),
+                                     MESSAGE_MAX_CHARS)
+
+
 @functools.lru_cache(maxsize=32)
 def display_zone(spec):
     """The zone a ``log_timezone`` value names.

@@ -145,27 +145,13 @@ def entry_of(event):
     return entry
 
 
-def entry_message(row):
-    """The message of an entry row once its ``task_id`` is known.
-
-    Its parts are masked already; the sentence made of them is masked
-    again, for a secret that only their joining shows (a detail code
-    ``token`` before its message, say).
-    """
-    message = text.message(row['status'], row['app'], row['task_id'],
-                           row['target'], row['detail_code'],
-                           row['detail_message'])
-    return sanitize.truncate_message(sanitize.mask_secrets(message),
-                                     text.MESSAGE_MAX_CHARS)
-
-
 def store_entries(entries, resolve=True):
     """Store request-log entries (see ``db_api.add_task_entries``).
 
     :param resolve: whether a completed entry resolves the earlier faults
         of its resource (``[fault_persist] resolve_on_success``).
     """
-    return db_api.add_task_entries(entries, entry_message, resolve=resolve)
+    return db_api.add_task_entries(entries, resolve=resolve)
 
 
 def event_of_entry(entry):

@@ -224,8 +224,7 @@ class Pipeline:
         rows = self.fault_rows(events)
         # Faults and their request-log entries commit together.
         fault_ids, entries_stored = db_api.add_captured(
-            rows, entries, tasks.entry_message,
-            resolve=self.resolve_on_success)
+            rows, entries, resolve=self.resolve_on_success)
         # A row stored before keeps the id it was stored with; an error
         # and its request-log entry are stored, or found, together.
         duplicate = max(

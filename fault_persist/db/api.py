@@ -697,7 +697,7 @@ def _settle_again(exc):
                            inc_retry_interval=True, max_retry_interval=1,
                            retry_on_deadlock=True,
                            exception_checker=_settle_again)
-def add_task_entries(entries, word, resolve=True):
+def add_task_entries(entries, resolve=True):
     """Store request-log entries once each and open or advance their tasks.
 
     Idempotent on ``message_id``: an entry already stored is neither
@@ -709,8 +709,6 @@ def add_task_entries(entries, word, resolve=True):
 
     :param entries: dicts with the keys :data:`ENTRY_COLUMNS` and the
         task's key, ``correlation_id`` and ``action``.
-    :param word: ``word(row)``, the message of an entry row once its
-        ``task_id`` is known.
     :param resolve: resolve the faults that an entry of a completed task
         comes after (see :func:`_resolve_stored_faults`).
     :returns: ``(stored, task_ids)``: how many entries were stored by this
@@ -719,12 +717,10 @@ def add_task_entries(entries, word, resolve=True):
         with the same entries is then harmless.
     """
     with _write_connection() as connection:
-        return _add_task_entries_on(connection, entries, word,
-                                    resolve=resolve)
+        return _add_task_entries_on(connection, entries, resolve=resolve)
 
 
-def _add_task_entries_on(connection, entries, word, look_up=True,
-                         resolve=True):
+def _add_task_entries_on(connection, entries, look_up=True, resolve=True):
     """As :func:`add_task_entries`, in the transaction of ``connection``.
 
     :param look_up: as :func:`_add_faults_on` takes it.
@@ -752,7 +748,7 @@ def _add_task_entries_on(connection, entries, word, look_up=True,
         row = {name: entry.get(name) for name in ENTRY_COLUMNS}
         row['task_id'] = task_ids[(entry['correlation_id'],
                                    entry['action'])]
-        row['message'] = word(row)
+        row['message'] = text.entry_message(row)
         rows.append(row)
         known[row['message_id']] = row['task_id']
     connection.execute(_INSERT_ENTRIES, rows)
@@ -761,7 +757,7 @@ def _add_task_entries_on(connection, entries, word, look_up=True,
     return len(rows), known
 
 
-def add_captured(fault_rows, entries, word, resolve=True):
+def add_captured(fault_rows, entries, resolve=True):
     """Store what a capture made of a batch, in one transaction.
 
     The faults and the request-log entries of a batch of notifications
@@ -776,7 +772,6 @@ def add_captured(fault_rows, entries, word, resolve=True):
 
     :param fault_rows: as :func:`add_faults` takes them.
     :param entries: as :func:`add_task_entries` takes them.
-    :param word: as :func:`add_task_entries` takes it.
     :param resolve: as :func:`add_faults` and :func:`add_task_entries`
         take it.
     :returns: ``(fault_ids, entries_stored)``: the stored id of each fault
@@ -785,20 +780,20 @@ def add_captured(fault_rows, entries, word, resolve=True):
         with the same rows and entries is then harmless.
     """
     try:
-        return _add_captured_once(fault_rows, entries, word, resolve,
+        return _add_captured_once(fault_rows, entries, resolve,
                                   look_up=False)
     except DATABASE_ERRORS as exc:
         if not (_settle_again(exc) or isinstance(exc, db_exc.DBDeadlock)):
             raise
-    return _add_captured_settling(fault_rows, entries, word, resolve)
+    return _add_captured_settling(fault_rows, entries, resolve)
 
 
-def _add_captured_once(fault_rows, entries, word, resolve, look_up):
+def _add_captured_once(fault_rows, entries, resolve, look_up):
     with _write_connection() as connection:
         # Faults first: a completed entry of the batch then resolves the
         # faults of the batch it comes after too.
         fault_ids = _add_faults_on(connection, fault_rows, look_up, resolve)
-        stored, _task_ids = _add_task_entries_on(connection, entries, word,
+        stored, _task_ids = _add_task_entries_on(connection, entries,
                                                  look_up, resolve)
     return fault_ids, stored
 
@@ -807,11 +802,10 @@ def _add_captured_once(fault_rows, entries, word, resolve, look_up):
                            inc_retry_interval=True, max_retry_interval=1,
                            retry_on_deadlock=True,
                            exception_checker=_settle_again)
-def _add_captured_settling(fault_rows, entries, word, resolve):
+def _add_captured_settling(fault_rows, entries, resolve):
     # After a conflict with another writer, a second pass sees what that
     # writer stored.
-    return _add_captured_once(fault_rows, entries, word, resolve,
-                              look_up=True)
+    return _add_captured_once(fault_rows, entries, resolve, look_up=True)
 
 
 def _visible_tasks(query, project_id):

@@ -205,12 +205,12 @@ class FaultStoreBehaviour:
                                side_effect=db_exc.DBDataError(
                                    ValueError('refused'))):
             self.assertRaises(db_exc.DBDataError, db_api.add_captured,
-                              rows, entries, tasks.entry_message)
+                              rows, entries)
         self.assertEqual([], fault_persist.list_faults(base.admin_context()))
-        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        ids, stored = db_api.add_captured(rows, entries)
         self.assertEqual(1, stored)
         self.assertEqual((ids, 0), db_api.add_captured(
-            rows, entries, tasks.entry_message))
+            rows, entries))
         self.assertEqual(1, len(fault_persist.list_faults(
             base.admin_context())))
         self.assertEqual(1, len(fault_persist.list_tasks(
@@ -219,8 +219,7 @@ class FaultStoreBehaviour:
     def _captured(self, events):
         rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
             events)
-        return db_api.add_captured(rows, tasks.entries_of(events),
-                                   tasks.entry_message)
+        return db_api.add_captured(rows, tasks.entries_of(events))
 
     def test_a_new_batch_is_stored_without_looking_it_up(self):
         events = [task_events.trove_event('error', 'req-new-%d' % index)
@@ -530,10 +529,10 @@ class FaultStoreBehaviour:
         # included.
         self.assertEqual('msg-a', rows[-1]['message_id'])
         rows[-1]['message_id'] = entries[-1]['message_id'] = 'msg-a '
-        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        ids, stored = db_api.add_captured(rows, entries)
         self.assertEqual((4, 4), (len(set(ids)), stored))
         self.assertEqual((ids, 0), db_api.add_captured(
-            rows, entries, tasks.entry_message))
+            rows, entries))
         self.assertEqual(sorted(migration_behaviour.LOOK_ALIKES), sorted(
             entry['message_id'] for entry in fault_persist.list_request_log(
                 base.admin_context())))

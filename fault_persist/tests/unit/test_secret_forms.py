@@ -4,6 +4,7 @@ import datetime
 import json
 
 import fault_persist
+from fault_persist import request_log_text
 from fault_persist import sanitize
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -53,7 +54,8 @@ class TestFormsTable(base.TestCase):
                      'app': 'trove', 'code': 'RuntimeError',
                      'target': text, 'message': text}
             entry = tasks.entry_of(event)
-            message = tasks.entry_message(dict(entry, task_id=100))
+            message = request_log_text.entry_message(
+                dict(entry, task_id=100))
             return '\n'.join((entry['target'], entry['detail_message'],
                               message))
         self._assert_none_leaked(entry_texts)

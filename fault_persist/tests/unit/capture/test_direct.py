@@ -183,11 +183,11 @@ class TestTrackTask(base.TestCase):
         real = tasks.db_api.add_task_entries
         calls = []
 
-        def first_call_fails(entries, word, **kwargs):
+        def first_call_fails(entries, **kwargs):
             calls.append(len(entries))
             if len(calls) == 1:
                 raise db_exc.DBConnectionError('x')
-            return real(entries, word, **kwargs)
+            return real(entries, **kwargs)
 
         with mock.patch.object(tasks.db_api, 'add_task_entries',
                                side_effect=first_call_fails):

@@ -30,10 +30,10 @@ class TestStore(base.TestCase):
     def test_an_event_the_database_refuses_does_not_hold_back_others(self):
         real = db_api.add_captured
 
-        def refuse_i1(rows, entries, word, **kwargs):
+        def refuse_i1(rows, entries, **kwargs):
             if any(row['instance_id'] == 'i-1' for row in rows):
                 raise db_exc.DBDataError(ValueError('value too long'))
-            return real(rows, entries, word, **kwargs)
+            return real(rows, entries, **kwargs)
 
         with mock.patch.object(db_api, 'add_captured', side_effect=refuse_i1):
             self.pipeline.store(self.events)
