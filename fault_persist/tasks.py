@@ -3,7 +3,7 @@
 Two ways in. Captured notifications arrive as events (see
 :mod:`fault_persist.extract`); :func:`entries_of` turns them into entries,
 which the captures commit together with their faults
-(:func:`fault_persist.db.api.add_captured`), and :func:`record_events`
+(:func:`fault_persist.db.captured.add_captured`), and :func:`record_events`
 stores on its own: ``<prefix>.<action>.start`` opens a task, ``.end``
 completes it, ``.error`` (or an error-priority notification) fails it,
 each correlated by its request id and action. Work that sends no
@@ -17,7 +17,7 @@ import datetime
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
-from fault_persist.db import api as db_api
+from fault_persist.db import request_log as db_request_log
 from fault_persist import recognise
 from fault_persist import request_log_text as text
 from fault_persist import sanitize
@@ -95,8 +95,9 @@ def entry_of(event):
 
     :param event: an event dict (see :mod:`fault_persist.extract`) of kind
         ``start``, ``end`` or ``error``.
-    :returns: a dict of :data:`~fault_persist.db.api.ENTRY_COLUMNS` plus
-        the task's key, ``correlation_id`` and ``action``.
+    :returns: a dict of
+        :data:`~fault_persist.db.request_log.ENTRY_COLUMNS` plus the
+        task's key, ``correlation_id`` and ``action``.
     :raises: :class:`InvalidEvent` naming what is wrong.
     """
     if not isinstance(event, dict):
@@ -146,12 +147,12 @@ def entry_of(event):
 
 
 def store_entries(entries, resolve=True):
-    """Store request-log entries (see ``db_api.add_task_entries``).
+    """Store request-log entries (see ``db_request_log.add_task_entries``).
 
     :param resolve: whether a completed entry resolves the earlier faults
         of its resource (``[fault_persist] resolve_on_success``).
     """
-    return db_api.add_task_entries(entries, resolve=resolve)
+    return db_request_log.add_task_entries(entries, resolve=resolve)
 
 
 def event_of_entry(entry):

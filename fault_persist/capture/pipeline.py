@@ -11,7 +11,8 @@ from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
 from fault_persist.capture import counters as capture_counters
-from fault_persist.db import api as db_api
+from fault_persist.db import captured as db_captured
+from fault_persist.db import engine as db_engine
 from fault_persist import exception
 from fault_persist import extract
 from fault_persist import faults
@@ -205,7 +206,7 @@ class Pipeline:
         try:
             self._store(events)
             return
-        except db_api.DATABASE_ERRORS as exc:
+        except db_engine.DATABASE_ERRORS as exc:
             if not _refuses_content(exc):
                 raise
             if len(events) == 1:
@@ -214,7 +215,7 @@ class Pipeline:
         for event in events:
             try:
                 self._store([event])
-            except db_api.DATABASE_ERRORS as exc:
+            except db_engine.DATABASE_ERRORS as exc:
                 if not _refuses_content(exc):
                     raise
                 self._reject(event, exc)
@@ -223,7 +224,7 @@ class Pipeline:
         entries = tasks.entries_of(events) if self.track_tasks else []
         rows = self.fault_rows(events)
         # Faults and their request-log entries commit together.
-        fault_ids, entries_stored = db_api.add_captured(
+        fault_ids, entries_stored = db_captured.add_captured(
             rows, entries, resolve=self.resolve_on_success)
         # A row stored before keeps the id it was stored with; an error
         # and its request-log entry are stored, or found, together.
@@ -243,7 +244,7 @@ class Pipeline:
                   '(%(message_id)s); it is dropped: %(reason)s',
                   {'event_type': event.get('event_type'),
                    'message_id': event.get('message_id'),
-                   'reason': db_api.error_reason(exc)})
+                   'reason': db_engine.error_reason(exc)})
 
 
 def _refuses_content(exc):

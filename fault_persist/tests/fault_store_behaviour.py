@@ -13,7 +13,9 @@ from oslo_utils import uuidutils
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
-from fault_persist.db import api as db_api
+from fault_persist.db import captured as db_captured
+from fault_persist.db import faults as db_faults
+from fault_persist.db import request_log as db_request_log
 from fault_persist import exception
 from fault_persist import tasks
 from fault_persist.tests import base
@@ -201,15 +203,15 @@ class FaultStoreBehaviour:
         rows = capture_pipeline.Pipeline.from_conf(
             self.conf).fault_rows([event])
         entries = tasks.entries_of([event])
-        with mock.patch.object(db_api, '_add_task_entries_on',
+        with mock.patch.object(db_request_log, 'add_task_entries_on',
                                side_effect=db_exc.DBDataError(
                                    ValueError('refused'))):
-            self.assertRaises(db_exc.DBDataError, db_api.add_captured,
+            self.assertRaises(db_exc.DBDataError, db_captured.add_captured,
                               rows, entries)
         self.assertEqual([], fault_persist.list_faults(base.admin_context()))
-        ids, stored = db_api.add_captured(rows, entries)
+        ids, stored = db_captured.add_captured(rows, entries)
         self.assertEqual(1, stored)
-        self.assertEqual((ids, 0), db_api.add_captured(
+        self.assertEqual((ids, 0), db_captured.add_captured(
             rows, entries))
         self.assertEqual(1, len(fault_persist.list_faults(
             base.admin_context())))
@@ -219,7 +221,7 @@ class FaultStoreBehaviour:
     def _captured(self, events):
         rows = capture_pipeline.Pipeline.from_conf(self.conf).fault_rows(
             events)
-        return db_api.add_captured(rows, tasks.entries_of(events))
+        return db_captured.add_captured(rows, tasks.entries_of(events))
 
     def test_a_new_batch_is_stored_without_looking_it_up(self):
         events = [task_events.trove_event('error', 'req-new-%d' % index)
@@ -251,8 +253,8 @@ class FaultStoreBehaviour:
         rows = [fault_persist.faults.fault_record(
             'instance-1', 'message %d' % index, message_id='batch-%d' % (
                 index % 3)) for index in range(6)]
-        ids = db_api.add_faults(rows[:1])
-        ids = db_api.add_faults(rows)
+        ids = db_faults.add_faults(rows[:1])
+        ids = db_faults.add_faults(rows)
         self.assertEqual(ids[0], ids[3])
         self.assertEqual(3, len(set(ids)))
         self.assertEqual(3, len(fault_persist.list_faults(
@@ -511,11 +513,11 @@ class FaultStoreBehaviour:
             row = fault_persist.faults.fault_record('instance-1', 'm')
             row['message_id'] = message_id
             rows.append(row)
-        ids = db_api.add_faults(rows)
+        ids = db_faults.add_faults(rows)
         self.assertEqual(4, len(set(ids)))
         # Each is found again by its own id, and by no other.
-        self.assertEqual(ids, db_api.add_faults(rows))
-        self.assertEqual(ids[::-1], db_api.add_faults(rows[::-1]))
+        self.assertEqual(ids, db_faults.add_faults(rows))
+        self.assertEqual(ids[::-1], db_faults.add_faults(rows[::-1]))
         self.assertEqual(4, len(fault_persist.list_faults(
             base.admin_context(), instance_id='instance-1')))
 
@@ -529,9 +531,9 @@ class FaultStoreBehaviour:
         # included.
         self.assertEqual('msg-a', rows[-1]['message_id'])
         rows[-1]['message_id'] = entries[-1]['message_id'] = 'msg-a '
-        ids, stored = db_api.add_captured(rows, entries)
+        ids, stored = db_captured.add_captured(rows, entries)
         self.assertEqual((4, 4), (len(set(ids)), stored))
-        self.assertEqual((ids, 0), db_api.add_captured(
+        self.assertEqual((ids, 0), db_captured.add_captured(
             rows, entries))
         self.assertEqual(sorted(migration_behaviour.LOOK_ALIKES), sorted(
             entry['message_id'] for entry in fault_persist.list_request_log(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 import fault_persist.conf
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 
 #: In CI every backend is part of the run: a missing one fails, never skips.
@@ -37,7 +37,7 @@ class SQLiteDatabase(fixtures.Fixture):
         self.engine = facade.writer.get_engine()
         self.addCleanup(self.engine.dispose)
         migration.upgrade(engine=self.engine)
-        self.addCleanup(db_api.context_manager.patch_factory(facade))
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))
 
 
 class FaultPersist(fixtures.Fixture):
@@ -72,8 +72,8 @@ def ensure_default_engine():
     oslo.db's fixtures start the facade they replace; an unconfigured one
     would fall back to the global ``[database] connection``.
     """
-    if not db_api.context_manager.is_started:
-        db_api.context_manager.configure(connection='sqlite://')
+    if not db_engine.context_manager.is_started:
+        db_engine.context_manager.configure(connection='sqlite://')
 
 
 class SQLStatements(fixtures.Fixture):
@@ -84,7 +84,7 @@ class SQLStatements(fixtures.Fixture):
 
     def _setUp(self):
         self.statements = []
-        engine = db_api.get_engine()
+        engine = db_engine.get_engine()
         sa.event.listen(engine, 'before_cursor_execute', self._note)
         self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
                         self._note)
@@ -113,4 +113,4 @@ class UnreachableDatabase(fixtures.Fixture):
     def _setUp(self):
         facade = enginefacade.transaction_context()
         facade.configure(connection=self.URL, max_retries=0)
-        self.addCleanup(db_api.context_manager.patch_factory(facade))
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))

@@ -52,7 +52,7 @@ import sqlalchemy as sa
 import fault_persist
 import fault_persist.conf
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 from fault_persist import request_log_text as text
 
@@ -398,7 +398,7 @@ def _run_backend(backend, sizes, loops, repeats):
     facade = enginefacade.transaction_context()
     facade.configure(connection=backend.url)
     backend.engine = facade.writer.get_engine()
-    restore = db_api.context_manager.patch_factory(facade)
+    restore = db_engine.context_manager.patch_factory(facade)
     try:
         migration.upgrade(engine=backend.engine)
         log, running, results = Log(), [], {}

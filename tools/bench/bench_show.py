@@ -49,7 +49,7 @@ import sqlalchemy as sa
 
 import fault_persist
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 
 TARGET_RAW = 3.0
@@ -318,8 +318,8 @@ def _measure(calls, loops, rounds):
 def _run(backend, loops, rounds):
     facade = enginefacade.transaction_context()
     # As fault_persist.init() configures its own engine.
-    db_api.configure_facade(facade, backend.url)
-    restore = db_api.context_manager.patch_factory(facade)
+    db_engine.configure_facade(facade, backend.url)
+    restore = db_engine.context_manager.patch_factory(facade)
     try:
         calls, connection, shown = _calls(backend, backend.size)
         try:

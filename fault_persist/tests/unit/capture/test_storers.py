@@ -7,7 +7,7 @@ from unittest import mock
 
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import storers as store_processes
-from fault_persist.db import api as db_api
+from fault_persist.db import faults as db_faults
 from fault_persist import exception
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
@@ -34,7 +34,7 @@ class TestStorers(base.TestCase):
         return storers
 
     def stored_message_ids(self):
-        return sorted(fault.message_id for fault in db_api.list_faults())
+        return sorted(fault.message_id for fault in db_faults.list_faults())
 
     def test_batch_is_stored_by_another_process_and_counted_here(self):
         storers = self.storers()
