@@ -27,6 +27,7 @@ from fault_persist.capture.counters import counters
 from fault_persist.capture.direct import save_fault
 from fault_persist.capture.direct import track_task
 from fault_persist.capture.writer import flush
+from fault_persist.conf import set_defaults
 from fault_persist.config import init
 from fault_persist.faults import delete_faults
 from fault_persist.faults import get_fault
@@ -35,7 +36,6 @@ from fault_persist.faults import get_faults
 from fault_persist.faults import list_faults
 from fault_persist.faults import purge_faults
 from fault_persist.faults import resolve_faults
-from fault_persist.opts import set_defaults
 from fault_persist.request_log import entries_between
 from fault_persist.request_log import get_task
 from fault_persist.request_log import list_request_log

@@ -5,10 +5,10 @@ import threading
 from oslo_log import log as logging
 import sqlalchemy as sa
 
-from fault_persist.db import api as db_api
+import fault_persist.conf
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 from fault_persist import exception
-from fault_persist import opts
 from fault_persist import policy
 
 LOG = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def init(conf):
     with _LOCK:
         if _CONF is conf:
             return
-        opts.register_opts(conf)
-        settings = (db_api.connection_url(conf),
+        fault_persist.conf.register_opts(conf)
+        settings = (db_engine.connection_url(conf),
                     conf.fault_persist.spool_dir)
         if _SETTINGS is not None and settings != _SETTINGS:
             if settings[0] != _SETTINGS[0]:
@@ -56,7 +56,7 @@ def init(conf):
         if _SETTINGS is not None:
             _CONF = conf
             return
-        db_api.configure(conf)
+        db_engine.configure(conf)
         policy.init(conf)
         if conf.fault_persist.auto_migrate:
             before = migration.version()

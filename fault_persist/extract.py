@@ -24,7 +24,6 @@ import os
 import re
 import uuid
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -41,16 +40,6 @@ LOG = logging.getLogger(__name__)
 
 DEFAULT_DEFINITIONS_FILE = os.path.join(os.path.dirname(__file__), 'data',
                                         'fault_definitions.yaml')
-
-extract_opts = [
-    cfg.StrOpt('definitions_file',
-               help='YAML file of the definitions that say where each '
-                    'service\'s notifications keep the instance id, message, '
-                    'details and the other fields. By default the built-in '
-                    'definitions (Nova, Ironic, Trove, Heat, Cinder, Manila, '
-                    'Glance and any other service\'s payloads), the same '
-                    'as etc/fault-persist/fault_definitions.yaml.'),
-]
 
 FIELDS = ('instance_id', 'project_id', 'user_id', 'request_id', 'ip',
           'host', 'message', 'details', 'code', 'target')

@@ -2,7 +2,7 @@
 
 This is the public face of the fault store. Presentation decisions (who
 sees ``details``, which projects a caller may read) are made here, from
-the caller's context and the policy; :mod:`fault_persist.db.api` only
+the caller's context and the policy; :mod:`fault_persist.db.faults` only
 stores and queries.
 """
 
@@ -11,13 +11,12 @@ import datetime
 import re
 import uuid
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import faults as db_faults
 from fault_persist import exception
 from fault_persist import policies
 from fault_persist import policy
@@ -26,33 +25,13 @@ from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
 
-retention_opts = [
-    cfg.IntOpt('fault_retention_days',
-               default=90, min=0,
-               help='Age, in days, after which "fault-persist-manage purge" '
-                    'deletes faults for good when no --older-than is given. '
-                    '0 keeps faults for ever.'),
-]
-
-resolution_opts = [
-    cfg.BoolOpt('resolve_on_success',
-                default=True,
-                help='Resolve the faults of a resource when a task on it '
-                     'completes later (an ".end" notification of any action '
-                     'on it, or a track_task with its instance_id that '
-                     'succeeds): a resolved fault is no longer the one the '
-                     'show view returns, and stays in the fault history '
-                     'with the time it was resolved. When false, faults are '
-                     'resolved only by fault_persist.resolve_faults.'),
-]
-
 ID_MAX_CHARS = 64
 #: The kind of resource of a fault when none is given.
 DEFAULT_RESOURCE_TYPE = 'instance'
 #: The kind of a fault that names no resource: ``instance_id`` holds the
 #: host's name. Never in a show view; listed only for callers allowed
 #: ``fault_persist:fault:hosts``.
-HOST_RESOURCE_TYPE = db_api.HOST
+HOST_RESOURCE_TYPE = db_faults.HOST
 _RESOURCE_TYPE = re.compile(r'[a-z][a-z0-9_]*\Z')
 # Optional columns a caller may set, and the width of each.
 FIELD_WIDTHS = {
@@ -181,7 +160,7 @@ def store_faults(rows, resolve=True):
         task after it (``[fault_persist] resolve_on_success``).
     :returns: the stored id of each row.
     """
-    return db_api.add_faults(rows, resolve=resolve)
+    return db_faults.add_faults(rows, resolve=resolve)
 
 
 def _iso8601(when):
@@ -279,10 +258,10 @@ def get_fault(context, instance_id):
     config.get_conf()
     viewer = _Viewer(policy.request_context(context))
     instance_id = _instance_id(instance_id)
-    newest = db_api.get_latest_fault(instance_id)
+    newest = db_faults.get_latest_fault(instance_id)
     fault = viewer.shown(newest)
     if fault is None and newest is not None and viewer.project_id:
-        fault = viewer.shown(newest, db_api.get_latest_fault(
+        fault = viewer.shown(newest, db_faults.get_latest_fault(
             instance_id, viewer.project_id))
     return None if fault is None else viewer.view(fault)
 
@@ -318,7 +297,7 @@ def get_faults(context, instance_ids):
     instance_ids = _instance_ids(instance_ids)
     if not instance_ids:
         return {}
-    latest = db_api.get_latest_faults(instance_ids, viewer.project_id)
+    latest = db_faults.get_latest_faults(instance_ids, viewer.project_id)
     views = {}
     for instance_id, (newest, own) in latest.items():
         fault = viewer.shown(newest, own)
@@ -407,7 +386,7 @@ def list_faults(context, instance_id=None, project_id=None, since=None,
         event_type=None if event_type is None
         else query_arguments.text(event_type, 'event_type', 255))
     try:
-        rows = db_api.list_faults(marker=marker, **query)
+        rows = db_faults.list_faults(marker=marker, **query)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
     viewer = _Viewer(ctxt)
@@ -440,7 +419,7 @@ def get_fault_by_id(context, fault_id):
     row = None
     if (isinstance(fault_id, str) and 0 < len(fault_id) <= ID_MAX_CHARS
             and fault_id.isprintable()):
-        row = db_api.get_fault_by_id(fault_id)
+        row = db_faults.get_fault_by_id(fault_id)
     if row is None or not viewer.readable(row.project_id) or (
             row.resource_type == HOST_RESOURCE_TYPE and not policy.allowed(
                 policies.FAULT_HOSTS, ctxt, {'project_id': row.project_id})):
@@ -457,7 +436,7 @@ def _changeable_projects(ctxt, instance_id):
             ctxt, policies.FAULT_UPDATE_ALL_PROJECTS,
             query_arguments.ALL_PROJECTS):
         return None
-    return [project for project in db_api.fault_projects(instance_id)
+    return [project for project in db_faults.fault_projects(instance_id)
             if project == ctxt.project_id
             or query_arguments.may_read_project(
                 ctxt, policies.FAULT_UPDATE_ALL_PROJECTS, project)]
@@ -486,8 +465,8 @@ def resolve_faults(context, instance_id):
     config.get_conf()
     ctxt = policy.request_context(context)
     instance_id = _instance_id(instance_id)
-    return db_api.resolve_faults(instance_id, timeutils.utcnow(),
-                                 _changeable_projects(ctxt, instance_id))
+    return db_faults.resolve_faults(instance_id, timeutils.utcnow(),
+                                    _changeable_projects(ctxt, instance_id))
 
 
 def delete_faults(context, instance_id):
@@ -503,7 +482,7 @@ def delete_faults(context, instance_id):
     config.get_conf()
     ctxt = policy.request_context(context)
     instance_id = _instance_id(instance_id)
-    return db_api.soft_delete_faults(
+    return db_faults.soft_delete_faults(
         instance_id, timeutils.utcnow(),
         _changeable_projects(ctxt, instance_id))
 
@@ -553,7 +532,7 @@ def purge_faults(older_than):
     """
     config.get_conf()
     cutoff = cutoff_time(older_than)
-    count = db_api.purge_faults(cutoff)
+    count = db_faults.purge_faults(cutoff)
     LOG.info('Purged %(count)d faults created before %(cutoff)s',
              {'count': count, 'cutoff': cutoff.isoformat()})
     return count

@@ -12,27 +12,12 @@ import datetime
 import math
 import uuid
 
-from oslo_config import cfg
 from oslo_utils import timeutils
 
+from fault_persist.conf import api as api_opts
 from fault_persist import config
 from fault_persist import exception
 from fault_persist import policy
-
-#: The group of the options an API of fault_persist (this Python API, the
-#: command line, an HTTP API) shares with the host's own API options.
-API_GROUP = 'api'
-
-api_opts = [
-    cfg.IntOpt('max_limit',
-               default=1000, min=1,
-               help='The largest number of rows one list call returns '
-                    '(list_faults, list_request_log, list_tasks, '
-                    'entries_between and the "fault-persist" list '
-                    'commands). A call without a limit returns at most '
-                    'this many; a larger limit is reduced to it. Page with '
-                    'the marker of the last row for more.'),
-]
 
 #: The longest id of a record, project, user or request (the columns).
 ID_MAX_CHARS = 64
@@ -51,7 +36,7 @@ ALL_PROJECTS = '\x00all projects'
 
 def max_limit():
     """``[api] max_limit``: the most rows one list call returns."""
-    return config.get_conf()[API_GROUP].max_limit
+    return config.get_conf()[api_opts.GROUP].max_limit
 
 
 def text(value, name, max_chars=ID_MAX_CHARS, required=False):

@@ -9,32 +9,6 @@ look-up.
 import fnmatch
 import re
 
-from oslo_config import cfg
-
-recognise_opts = [
-    cfg.ListOpt('error_priorities',
-                default=['ERROR', 'CRITICAL'],
-                help='Notification priorities (upper case) that announce an '
-                     'error, whatever their event type.'),
-    cfg.ListOpt('error_event_types',
-                default=['*.error'],
-                help='Shell-style patterns of event types that announce an '
-                     'error whatever their priority. Trove, for one, sends '
-                     '"dbaas.<action>.error" at INFO priority.'),
-    cfg.BoolOpt('track_tasks',
-                default=True,
-                help='Keep the request log: record the start and end of '
-                     'asynchronous tasks from their "<action>.start" and '
-                     '"<action>.end" notifications.'),
-    cfg.ListOpt('task_start_event_types',
-                default=['*.start'],
-                help='Shell-style patterns of event types that open a task.'),
-    cfg.ListOpt('task_end_event_types',
-                default=['*.end'],
-                help='Shell-style patterns of event types that complete a '
-                     'task successfully.'),
-]
-
 #: An error: a fault to store and, when tasks are tracked, a failed task.
 ERROR = 'error'
 #: A task started.

@@ -2,18 +2,17 @@
 
 Who sees what is decided here, from the caller's context and the policy
 rule ``fault_persist:request_log:all_projects``: without it a caller sees
-only its own project's entries and tasks. :mod:`fault_persist.db.api`
+only its own project's entries and tasks. :mod:`fault_persist.db.request_log`
 only queries.
 """
 
 import re
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import request_log as db_request_log
 from fault_persist import exception
 from fault_persist import faults
 from fault_persist import policies
@@ -22,15 +21,6 @@ from fault_persist import query_arguments
 from fault_persist import request_log_text as text
 
 LOG = logging.getLogger(__name__)
-
-retention_opts = [
-    cfg.IntOpt('request_log_retention_days',
-               default=90, min=0,
-               help='Age, in days, after which "fault-persist-manage purge" '
-                    'deletes request-log entries (and the tasks left without '
-                    'entries) for good when no --older-than is given. 0 '
-                    'keeps the request log for ever.'),
-]
 
 # Page size of request_log_lines when it reads the whole log.
 LINES_PAGE_SIZE = 500
@@ -169,7 +159,7 @@ def visible_task(ctxt, task_id, rule=policies.REQUEST_LOG_ALL_PROJECTS):
         error never tells which ids exist.
     """
     task_id = _task_id(task_id)
-    row = db_api.get_task(task_id)
+    row = db_request_log.get_task(task_id)
     if row is None or not query_arguments.may_read_project(
             ctxt, rule, row.project_id):
         raise exception.TaskNotFound(task_id=task_id)
@@ -229,7 +219,7 @@ def list_tasks(context, app=None, status=None, instance_id=None,
     project_id = _project(ctxt, project_id)
     limit = query_arguments.page_limit(limit)
     try:
-        rows = db_api.list_tasks(
+        rows = db_request_log.list_tasks(
             {name: value for name, value in filters.items()
              if value is not None},
             project_id=project_id, limit=limit, marker=marker)
@@ -242,7 +232,7 @@ def list_tasks(context, app=None, status=None, instance_id=None,
 def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
                    status=None, since=None, before=None, task_id=None,
                    instance_id=None, request_id=None, project_id=None):
-    """The checked arguments of :func:`db_api.list_request_log`."""
+    """The checked arguments of :func:`db_request_log.list_request_log`."""
     filters = _text_filters(app=app, user=user, ip=ip, req=req,
                             instance_id=instance_id, request_id=request_id)
     filters['user_id'] = filters.pop('user')
@@ -257,7 +247,8 @@ def _entry_filters(ctxt, app=None, user=None, ip=None, req=None,
 
 def _entry_rows(query, limit, marker):
     try:
-        return db_api.list_request_log(limit=limit, marker=marker, **query)
+        return db_request_log.list_request_log(limit=limit, marker=marker,
+                                               **query)
     except LookupError:
         raise exception.InvalidMarker(marker=marker)
 
@@ -340,7 +331,7 @@ def entries_between(context, task_id, limit=None, marker=None):
     if scope is not None:
         scope = task.project_id or ''
     try:
-        task, rows = db_api.task_window(
+        task, rows = db_request_log.task_window(
             task.id, timeutils.utcnow(), project_id=scope, limit=limit,
             marker=marker)
     except LookupError:
@@ -419,7 +410,7 @@ def purge_request_log(older_than):
     """
     config.get_conf()
     cutoff = faults.cutoff_time(older_than)
-    entries, tasks = db_api.purge_request_log(cutoff)
+    entries, tasks = db_request_log.purge_request_log(cutoff)
     LOG.info('Purged %(entries)d request-log entries and %(tasks)d tasks '
              'created before %(cutoff)s',
              {'entries': entries, 'tasks': tasks,

@@ -19,23 +19,10 @@ import functools
 import re
 import zoneinfo
 
-from oslo_config import cfg
-
 from fault_persist import exception
 from fault_persist import i18n
 from fault_persist.i18n import N_
 from fault_persist import sanitize
-
-text_opts = [
-    cfg.StrOpt('log_timezone',
-               default='UTC',
-               help='Zone in which request-log text lines show their date '
-                    'and time: an IANA name such as "America/Sao_Paulo" '
-                    '(labelled with the abbreviation tzdata gives, "-03" '
-                    'for that one), or a fixed offset with its label, such '
-                    'as "BRT=-03:00". Times are stored in UTC whatever this '
-                    'says.'),
-]
 
 #: A task started.
 STARTED = 1000
@@ -110,6 +97,24 @@ def message(status, app, task_id, target, detail_code=None,
         App=app_title(app), task_id=task_id, target=target,
         reason=reason or translate(NO_REASON))
     return sanitize.truncate_message(text, MESSAGE_MAX_CHARS)
+
+
+def entry_message(row):
+    """The stored message of an entry row once its ``task_id`` is known.
+
+    Its parts are masked already; the sentence made of them is masked
+    again, for a secret that only their joining shows (a detail code
+    ``token`` before its message, say).
+
+    :param row: an entry with ``status``, ``app``, ``task_id``,
+        ``target``, ``detail_code`` and ``detail_message``.
+    :returns: the English message, at most :data:`MESSAGE_MAX_CHARS`
+        characters.
+    """
+    text = message(row['status'], row['app'], row['task_id'], row['target'],
+                   row['detail_code'], row['detail_message'])
+    return sanitize.truncate_message(sanitize.mask_secrets(text),
+                                     MESSAGE_MAX_CHARS)
 
 
 @functools.lru_cache(maxsize=32)

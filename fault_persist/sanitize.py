@@ -22,24 +22,14 @@ import json
 import re
 import reprlib
 
-from oslo_config import cfg
 from oslo_utils import strutils
+
+from fault_persist.conf import capture as capture_opts
 
 # The schema's own limit: instance_faults.message is VARCHAR(255).
 MESSAGE_MAX_CHARS = 255
-# MySQL's TEXT holds 65,535 *bytes*; the same bound on every backend keeps
-# behaviour identical whatever the database.
-TEXT_MAX_BYTES = 65535
-
-sanitize_opts = [
-    cfg.IntOpt('details_max_bytes',
-               default=TEXT_MAX_BYTES, min=1024, max=TEXT_MAX_BYTES,
-               help='Largest size, in UTF-8 bytes, of a stored fault\'s '
-                    'details. Longer details keep their head and, mostly, '
-                    'their tail (where a traceback names the cause) around '
-                    'an omission marker. The maximum is the size of a MySQL '
-                    'TEXT column.'),
-]
+# MySQL's TEXT holds 65,535 *bytes* (the maximum of details_max_bytes).
+TEXT_MAX_BYTES = capture_opts.TEXT_MAX_BYTES
 
 _ELLIPSIS = '...'
 _OMITTED = '\n... [%d bytes omitted] ...\n'

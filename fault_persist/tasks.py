@@ -4,7 +4,7 @@ Two ways in. Captured notifications arrive as events (see
 :mod:`fault_persist.extract`);
 :func:`fault_persist.projections.request_log_entry` gives their entries,
 which the captures commit together with their faults
-(:func:`fault_persist.db.api.add_captured`), and :func:`record_events`
+(:func:`fault_persist.db.captured.add_captured`), and :func:`record_events`
 stores on its own: ``<prefix>.<action>.start`` opens a task, ``.end``
 completes it, ``.error`` (or an error-priority notification) fails it,
 each correlated by its request id and action. Work that sends no
@@ -15,10 +15,9 @@ notifications is wrapped in
 
 from oslo_log import log as logging
 
-from fault_persist.db import api as db_api
+from fault_persist.db import request_log as db_request_log
 from fault_persist import events
 from fault_persist import projections
-from fault_persist import request_log_text as text
 from fault_persist import sanitize
 
 LOG = logging.getLogger(__name__)
@@ -44,27 +43,13 @@ def bounded_text(value, limit=None):
     return value[:limit] if limit else value
 
 
-def entry_message(row):
-    """The message of an entry row once its ``task_id`` is known.
-
-    Its parts are masked already; the sentence made of them is masked
-    again, for a secret that only their joining shows (a detail code
-    ``token`` before its message, say).
-    """
-    message = text.message(row['status'], row['app'], row['task_id'],
-                           row['target'], row['detail_code'],
-                           row['detail_message'])
-    return sanitize.truncate_message(sanitize.mask_secrets(message),
-                                     text.MESSAGE_MAX_CHARS)
-
-
 def store_entries(entries, resolve=True):
-    """Store request-log entries (see ``db_api.add_task_entries``).
+    """Store request-log entries (see ``db_request_log.add_task_entries``).
 
     :param resolve: whether a completed entry resolves the earlier faults
         of its resource (``[fault_persist] resolve_on_success``).
     """
-    return db_api.add_task_entries(entries, entry_message, resolve=resolve)
+    return db_request_log.add_task_entries(entries, resolve=resolve)
 
 
 def record_events(events, resolve=True):

@@ -32,8 +32,8 @@ from oslo_middleware import request_id
 
 from fault_persist.api import auth
 from fault_persist.api import errors
-from fault_persist.api import opts as api_opts
 from fault_persist.api import v1
+from fault_persist.conf import api as api_opts
 from fault_persist import config
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), 'static')

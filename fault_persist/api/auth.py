@@ -23,7 +23,7 @@ from oslo_log import log as logging
 import webob
 
 from fault_persist.api import errors
-from fault_persist.api import opts as api_opts
+from fault_persist.conf import api as api_opts
 
 LOG = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import fault_persist
 from fault_persist.api import arguments
 from fault_persist.api import errors
 from fault_persist.api import openapi
-from fault_persist.api import opts as api_opts
 from fault_persist.api import pages
+from fault_persist.conf import api as api_opts
 from fault_persist import config
 from fault_persist import exception
 

@@ -29,21 +29,9 @@ import threading
 import time
 import weakref
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
-
-counters_opts = [
-    cfg.IntOpt('counters_interval',
-               default=60, min=0,
-               help='Seconds between two log lines of the counters of the '
-                    'notifier driver (one line per host process) and of '
-                    'fault-persist-listener (one line per listener, its '
-                    'workers and storers added up). 0 never logs them '
-                    'while running; a listener still logs them when it '
-                    'stops.'),
-]
 
 #: What each counter counts, for the logs, the docs and Prometheus.
 DESCRIPTIONS = collections.OrderedDict([
@@ -204,11 +192,6 @@ def counters():
     for source in sources:
         total.update(source.snapshot())
     return dict(total)
-
-
-def register_opts(conf):
-    """Register :data:`counters_opts` under ``[fault_persist]``."""
-    conf.register_opts(counters_opts, group='fault_persist')
 
 
 class CountersLog:

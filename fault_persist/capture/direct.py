@@ -22,7 +22,7 @@ from oslo_utils import uuidutils
 
 from fault_persist.capture import writer as capture_writer
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import request_log as db_request_log
 from fault_persist import exception
 from fault_persist import faults
 from fault_persist import policies
@@ -233,7 +233,7 @@ def _task_key(conf, ctxt, task_id):
                                       required=True)
     # Read on the writer's store thread too: bounded like every call.
     answered, row = capture_writer.shared(conf)[1].call(
-        lambda: db_api.get_task(task_id), [])
+        lambda: db_request_log.get_task(task_id), [])
     if not answered:
         LOG.warning('fault_persist could not look up task %(task_id)s '
                     'within %(bound)s s; the work is recorded as a task of '

@@ -11,13 +11,13 @@ from oslo_log import log as logging
 from sqlalchemy import exc as sa_exc
 
 from fault_persist.capture import counters as capture_counters
-from fault_persist.db import api as db_api
+from fault_persist.db import captured as db_captured
+from fault_persist.db import engine as db_engine
 from fault_persist import extract
 from fault_persist import projections
 from fault_persist import recognise
 from fault_persist import resources
 from fault_persist import sanitize
-from fault_persist import tasks
 
 LOG = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class Pipeline:
         try:
             self._store(events)
             return
-        except db_api.DATABASE_ERRORS as exc:
+        except db_engine.DATABASE_ERRORS as exc:
             if not _refuses_content(exc):
                 raise
             if len(events) == 1:
@@ -174,7 +174,7 @@ class Pipeline:
         for event in events:
             try:
                 self._store([event])
-            except db_api.DATABASE_ERRORS as exc:
+            except db_engine.DATABASE_ERRORS as exc:
                 if not _refuses_content(exc):
                     raise
                 self._reject(event, exc)
@@ -182,9 +182,8 @@ class Pipeline:
     def _store(self, batch):
         fault_rows, entries = projections.rows_of(batch, self.track_tasks)
         # Faults and their request-log entries commit together.
-        fault_ids, entries_stored = db_api.add_captured(
-            fault_rows, entries, tasks.entry_message,
-            resolve=self.resolve_on_success)
+        fault_ids, entries_stored = db_captured.add_captured(
+            fault_rows, entries, resolve=self.resolve_on_success)
         # A row stored before keeps the id it was stored with; an error
         # and its request-log entry are stored, or found, together.
         duplicate = max(
@@ -203,7 +202,7 @@ class Pipeline:
                   '(%(message_id)s); it is dropped: %(reason)s',
                   {'event_type': _field(event, 'event_type'),
                    'message_id': _field(event, 'message_id'),
-                   'reason': db_api.error_reason(exc)})
+                   'reason': db_engine.error_reason(exc)})
 
 
 _COUNTER_OF_KIND = {recognise.ERROR: 'errors', recognise.START: 'starts',

@@ -27,22 +27,11 @@ import threading
 
 from oslo_utils import uuidutils
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 from fault_persist import events
 
 LOG = logging.getLogger(__name__)
-
-spool_opts = [
-    cfg.StrOpt('spool_dir',
-               default='${fault_persist.state_path}/spool',
-               help='Directory of the spool: events that could not be '
-                    'stored while the database was unavailable or slow, '
-                    'one file per process, replayed automatically once the '
-                    'database answers and by "fault-persist-manage spool '
-                    'replay".'),
-]
 
 SUFFIX = '.spool'
 _TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'

@@ -43,7 +43,7 @@ import threading
 from oslo_log import log as logging
 
 from fault_persist.capture import lifeline
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist import exception
 
 LOG = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _start_storer(pipeline, listener_pid, forked_from_main_thread):
     # storer whatever handler the listener had when it forked.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    db_api.forget_inherited_connections()
+    db_engine.forget_inherited_connections()
     _pipeline = pipeline
     # Counts from here on are this storer's, handed back with each batch.
     _pipeline.counters.take()

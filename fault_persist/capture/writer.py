@@ -29,37 +29,12 @@ import threading
 import time
 import weakref
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
 
 LOG = logging.getLogger(__name__)
-
-writer_opts = [
-    cfg.FloatOpt('driver_write_timeout',
-                 default=2.0, min=0.0,
-                 help='Longest time, in seconds, any call of the host '
-                      'waits for fault_persist: the notifier driver\'s '
-                      'notify(), save_fault(), and each of the entry and '
-                      'the exit of track_task(). What is not committed to '
-                      'the database by then is written to the spool and '
-                      'stored later, exactly once.'),
-    cfg.FloatOpt('spool_replay_interval',
-                 default=30.0, min=1.0,
-                 help='Seconds between two attempts to replay the spool '
-                      'while it holds events.'),
-    cfg.IntOpt('writer_queue_events',
-               default=10000, min=1,
-               help='Most events a process keeps in memory waiting for '
-                    'the database; past it, events are spooled at once.'),
-    cfg.IntOpt('writer_queue_bytes',
-               default=16 * 1024 * 1024, min=1024,
-               help='Most bytes (estimated from the text the events hold) '
-                    'a process keeps in memory waiting for the database; '
-                    'past it, events are spooled at once.'),
-]
 
 _BATCH_LIMIT = 500
 # Every writer of this process, for flush().

@@ -19,7 +19,7 @@ from werkzeug import serving
 
 from fault_persist.api import app
 from fault_persist.api import auth
-from fault_persist.api import opts as api_opts
+from fault_persist.conf import api as api_opts
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)

@@ -28,8 +28,9 @@ from fault_persist.capture import counters as capture_counters
 from fault_persist.capture import lifeline
 from fault_persist.capture import listener
 from fault_persist.capture import pipeline as capture_pipeline
+import fault_persist.conf
+from fault_persist.conf import listener as listener_opts
 from fault_persist import config
-from fault_persist import opts
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def _show_counters(conf):
     """Log and serve this process's counters, as the configuration says."""
     capture_counters.CountersLog(conf.fault_persist.counters_interval,
                                  'listener').start()
-    group = conf[listener.GROUP]
+    group = conf[listener_opts.GROUP]
     if group.metrics_port is not None:
         return capture_counters.serve_metrics(group.metrics_host,
                                               group.metrics_port)
@@ -75,8 +76,8 @@ def run_worker(conf, report_fd=None):
         reporter = capture_counters.report_to(report_fd)
     LOG.info('fault-persist-listener %(pid)d consuming %(topics)s '
              '(pool %(pool)s)', {'pid': os.getpid(),
-                                 'topics': conf[listener.GROUP].topics,
-                                 'pool': conf[listener.GROUP].pool})
+                                 'topics': conf[listener_opts.GROUP].topics,
+                                 'pool': conf[listener_opts.GROUP].pool})
     _wait_for_stop_signal()
     LOG.info('fault-persist-listener %d stopping: finishing the batch in '
              'hand', os.getpid())
@@ -190,13 +191,13 @@ def run_workers(conf, count):
 
 
 def main(argv=None):
-    opts.register_opts(CONF)
-    CONF.register_opts(listener.listener_opts, group=listener.GROUP)
+    fault_persist.conf.register_opts(CONF)
+    listener_opts.register_opts(CONF)
     logging.register_options(CONF)
     CONF(sys.argv[1:] if argv is None else argv, project='fault_persist',
          prog='fault-persist-listener')
     logging.setup(CONF, 'fault_persist')
-    workers = CONF[listener.GROUP].workers
+    workers = CONF[listener_opts.GROUP].workers
     if workers == 1:
         run_worker(CONF)
     else:

@@ -17,7 +17,7 @@ from oslo_log import log as logging
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 from fault_persist import exception
 from fault_persist import query_arguments
@@ -124,11 +124,11 @@ def main(argv=None):
         return 1
     except db_exc.DBConnectionError as exc:
         print('fault-persist-manage: cannot reach the database: %s'
-              % db_api.error_reason(exc), file=sys.stderr)
+              % db_engine.error_reason(exc), file=sys.stderr)
         return 1
-    except db_api.DATABASE_ERRORS as exc:
+    except db_engine.DATABASE_ERRORS as exc:
         print('fault-persist-manage: database error: %s'
-              % db_api.error_reason(exc), file=sys.stderr)
+              % db_engine.error_reason(exc), file=sys.stderr)
         return 1
     return 0
 

@@ -11,7 +11,7 @@ from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 
-from fault_persist.db import api
+from fault_persist.db import engine as db_engine
 
 VERSION_TABLE = 'fault_persist_alembic_version'
 _SCRIPT_LOCATION = os.path.join(os.path.dirname(__file__), 'alembic')
@@ -30,7 +30,7 @@ def upgrade(revision='head', engine=None):
     :param revision: an alembic revision, ``head`` by default.
     :param engine: the engine to migrate; fault_persist's own by default.
     """
-    engine = engine or api.get_engine()
+    engine = engine or db_engine.get_engine()
     with engine.begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
 
@@ -40,7 +40,7 @@ def version(engine=None):
 
     :param engine: the engine to inspect; fault_persist's own by default.
     """
-    engine = engine or api.get_engine()
+    engine = engine or db_engine.get_engine()
     with engine.connect() as connection:
         context = alembic_migration.MigrationContext.configure(
             connection, opts={'version_table': VERSION_TABLE})

@@ -14,7 +14,7 @@ import webtest
 
 import fault_persist
 from fault_persist.api import app as api_app
-from fault_persist.api import opts as api_opts
+from fault_persist.conf import api as api_opts
 from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures

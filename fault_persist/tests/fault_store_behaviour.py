@@ -13,10 +13,11 @@ from oslo_utils import uuidutils
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import spool as capture_spool
-from fault_persist.db import api as db_api
+from fault_persist.db import captured as db_captured
+from fault_persist.db import faults as db_faults
+from fault_persist.db import request_log as db_request_log
 from fault_persist import exception
 from fault_persist import projections
-from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import migration_behaviour
@@ -200,16 +201,16 @@ class FaultStoreBehaviour:
     def test_captured_fault_and_entry_commit_together_once(self):
         event = task_events.trove_event('error', 'req-together')
         rows, entries = projections.rows_of([event])
-        with mock.patch.object(db_api, '_add_task_entries_on',
+        with mock.patch.object(db_request_log, 'add_task_entries_on',
                                side_effect=db_exc.DBDataError(
                                    ValueError('refused'))):
-            self.assertRaises(db_exc.DBDataError, db_api.add_captured,
-                              rows, entries, tasks.entry_message)
+            self.assertRaises(db_exc.DBDataError, db_captured.add_captured,
+                              rows, entries)
         self.assertEqual([], fault_persist.list_faults(base.admin_context()))
-        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        ids, stored = db_captured.add_captured(rows, entries)
         self.assertEqual(1, stored)
-        self.assertEqual((ids, 0), db_api.add_captured(
-            rows, entries, tasks.entry_message))
+        self.assertEqual((ids, 0), db_captured.add_captured(
+            rows, entries))
         self.assertEqual(1, len(fault_persist.list_faults(
             base.admin_context())))
         self.assertEqual(1, len(fault_persist.list_tasks(
@@ -217,7 +218,7 @@ class FaultStoreBehaviour:
 
     def _captured(self, events):
         rows, entries = projections.rows_of(events)
-        return db_api.add_captured(rows, entries, tasks.entry_message)
+        return db_captured.add_captured(rows, entries)
 
     def test_a_new_batch_is_stored_without_looking_it_up(self):
         events = [task_events.trove_event('error', 'req-new-%d' % index)
@@ -249,8 +250,8 @@ class FaultStoreBehaviour:
         rows = [fault_persist.faults.fault_record(
             'instance-1', 'message %d' % index, message_id='batch-%d' % (
                 index % 3)) for index in range(6)]
-        ids = db_api.add_faults(rows[:1])
-        ids = db_api.add_faults(rows)
+        ids = db_faults.add_faults(rows[:1])
+        ids = db_faults.add_faults(rows)
         self.assertEqual(ids[0], ids[3])
         self.assertEqual(3, len(set(ids)))
         self.assertEqual(3, len(fault_persist.list_faults(
@@ -504,11 +505,11 @@ class FaultStoreBehaviour:
             row = fault_persist.faults.fault_record('instance-1', 'm')
             row['message_id'] = message_id
             rows.append(row)
-        ids = db_api.add_faults(rows)
+        ids = db_faults.add_faults(rows)
         self.assertEqual(4, len(set(ids)))
         # Each is found again by its own id, and by no other.
-        self.assertEqual(ids, db_api.add_faults(rows))
-        self.assertEqual(ids[::-1], db_api.add_faults(rows[::-1]))
+        self.assertEqual(ids, db_faults.add_faults(rows))
+        self.assertEqual(ids[::-1], db_faults.add_faults(rows[::-1]))
         self.assertEqual(4, len(fault_persist.list_faults(
             base.admin_context(), instance_id='instance-1')))
 
@@ -520,10 +521,10 @@ class FaultStoreBehaviour:
         # included.
         self.assertEqual('msg-a', rows[-1]['message_id'])
         rows[-1]['message_id'] = entries[-1]['message_id'] = 'msg-a '
-        ids, stored = db_api.add_captured(rows, entries, tasks.entry_message)
+        ids, stored = db_captured.add_captured(rows, entries)
         self.assertEqual((4, 4), (len(set(ids)), stored))
-        self.assertEqual((ids, 0), db_api.add_captured(
-            rows, entries, tasks.entry_message))
+        self.assertEqual((ids, 0), db_captured.add_captured(
+            rows, entries))
         self.assertEqual(sorted(migration_behaviour.LOOK_ALIKES), sorted(
             entry['message_id'] for entry in fault_persist.list_request_log(
                 base.admin_context())))

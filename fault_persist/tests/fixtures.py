@@ -9,10 +9,10 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+import fault_persist.conf
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
-from fault_persist import opts
 
 #: In CI every backend is part of the run: a missing one fails, never skips.
 IN_CI = os.environ.get('CI', '').lower() == 'true'
@@ -37,7 +37,7 @@ class SQLiteDatabase(fixtures.Fixture):
         self.engine = facade.writer.get_engine()
         self.addCleanup(self.engine.dispose)
         migration.upgrade(engine=self.engine)
-        self.addCleanup(db_api.context_manager.patch_factory(facade))
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))
 
 
 class FaultPersist(fixtures.Fixture):
@@ -54,7 +54,7 @@ class FaultPersist(fixtures.Fixture):
         self.conf = cfg.ConfigOpts()
         self.conf([], project='fault_persist')
         self.config = self.useFixture(config_fixture.Config(self.conf))
-        opts.register_opts(self.conf)
+        fault_persist.conf.register_opts(self.conf)
         self.state_path = self.useFixture(fixtures.TempDir()).path
         # No periodic counter lines from drivers that outlive their test
         # (they would land in another test's captured output).
@@ -72,8 +72,8 @@ def ensure_default_engine():
     oslo.db's fixtures start the facade they replace; an unconfigured one
     would fall back to the global ``[database] connection``.
     """
-    if not db_api.context_manager.is_started:
-        db_api.context_manager.configure(connection='sqlite://')
+    if not db_engine.context_manager.is_started:
+        db_engine.context_manager.configure(connection='sqlite://')
 
 
 class SQLStatements(fixtures.Fixture):
@@ -84,7 +84,7 @@ class SQLStatements(fixtures.Fixture):
 
     def _setUp(self):
         self.statements = []
-        engine = db_api.get_engine()
+        engine = db_engine.get_engine()
         sa.event.listen(engine, 'before_cursor_execute', self._note)
         self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
                         self._note)
@@ -113,4 +113,4 @@ class UnreachableDatabase(fixtures.Fixture):
     def _setUp(self):
         facade = enginefacade.transaction_context()
         facade.configure(connection=self.URL, max_retries=0)
-        self.addCleanup(db_api.context_manager.patch_factory(facade))
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))

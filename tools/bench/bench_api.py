@@ -79,10 +79,10 @@ import bench_request_log as fill  # noqa: E402  (beside this file)
 
 import fault_persist  # noqa: E402
 from fault_persist.api import app as api_app  # noqa: E402
-from fault_persist.api import opts as api_opts  # noqa: E402
+import fault_persist.conf  # noqa: E402
+from fault_persist.conf import api as api_opts  # noqa: E402
 from fault_persist import config  # noqa: E402
 from fault_persist.db import migration  # noqa: E402
-from fault_persist import opts  # noqa: E402
 
 TARGET_RATIO = 1.25
 TARGET_FLOOR_MS = 2.0
@@ -296,7 +296,7 @@ def main(argv=None):
     try:
         conf = cfg.ConfigOpts()
         conf([], project='fault_persist')
-        opts.register_opts(conf)
+        fault_persist.conf.register_opts(conf)
         conf.set_override('connection', url, group='fault_persist')
         conf.set_override('state_path', directory, group='fault_persist')
         config.init(conf)

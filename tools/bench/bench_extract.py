@@ -321,10 +321,10 @@ def _pipeline():
     from oslo_config import cfg
 
     from fault_persist.capture import pipeline
-    from fault_persist import opts
+    import fault_persist.conf
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
-    opts.register_opts(conf)
+    fault_persist.conf.register_opts(conf)
     return pipeline.Pipeline.from_conf(conf)
 
 

@@ -57,9 +57,10 @@ import sqlalchemy as sa
 
 from fault_persist.capture import listener
 from fault_persist.capture import pipeline as capture_pipeline
+import fault_persist.conf
+from fault_persist.conf import listener as listener_opts
 from fault_persist import config
 from fault_persist.db import migration
-from fault_persist import opts
 from fault_persist.tests.functional.capture import notifications
 from fault_persist.tests.functional.capture import rabbit
 
@@ -137,7 +138,7 @@ class TimedEndpoint(listener.NotificationEndpoint):
 
 def build_bare_listener(conf, progress):
     """What build_listener builds, with an endpoint that does nothing."""
-    group = conf[listener.GROUP]
+    group = conf[listener_opts.GROUP]
     transport = oslo_messaging.get_notification_transport(
         conf, url=group.transport_url)
     conf.set_override('rabbit_qos_prefetch_count', listener.prefetch_of(group),
@@ -214,8 +215,8 @@ def _backlog(conf, name, build, messages):
     copy of every message).
     """
     pool = rabbit.unique_name('bench-' + name)
-    conf.set_override('pool', pool, group=listener.GROUP)
-    topic = conf[listener.GROUP].topics[0]
+    conf.set_override('pool', pool, group=listener_opts.GROUP)
+    topic = conf[listener_opts.GROUP].topics[0]
     topic_queues = rabbit.Queues(rabbit.listener_queues(topic))
     topic_queues.setUp()
     queues = rabbit.Queues([pool])
@@ -230,7 +231,7 @@ def _backlog(conf, name, build, messages):
         server.wait()
         server.transport.cleanup()
         transport = oslo_messaging.get_notification_transport(
-            conf, url=conf[listener.GROUP].transport_url)
+            conf, url=conf[listener_opts.GROUP].transport_url)
         sender = notify_messaging.MessagingV2Driver(
             conf, topics=[topic], transport=transport)
         for ctxt, message, priority in messages:
@@ -370,18 +371,18 @@ def _empty(engine):
 def _conf(args, database_url):
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
-    opts.register_opts(conf)
-    conf.register_opts(listener.listener_opts, group=listener.GROUP)
+    fault_persist.conf.register_opts(conf)
+    listener_opts.register_opts(conf)
     conf.set_override('connection', database_url, group='fault_persist')
     conf.set_override('transport_url', rabbit.TRANSPORT_URL,
-                      group=listener.GROUP)
+                      group=listener_opts.GROUP)
     conf.set_override('topics', [rabbit.unique_name('bench')],
-                      group=listener.GROUP)
+                      group=listener_opts.GROUP)
     for name in ('batch_size', 'batch_timeout', 'prefetch',
                  'store_processes'):
         value = getattr(args, name)
         if value is not None:
-            conf.set_override(name, value, group=listener.GROUP)
+            conf.set_override(name, value, group=listener_opts.GROUP)
     return conf
 
 
@@ -454,7 +455,7 @@ def main(argv=None):
             1 for _, message, priority in messages
             if recogniser.kind(message['event_type'],
                                priority.upper()) is not None)
-        group = conf[listener.GROUP]
+        group = conf[listener_opts.GROUP]
         print('fault-persist-listener throughput, %s; preset %s (%.0f %% '
               'errors, %.0f %% task events); %d messages (%d '
               'recognised), batch_size %d, batch_timeout %.1f s, prefetch '

@@ -50,10 +50,10 @@ from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 import fault_persist
+import fault_persist.conf
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
-from fault_persist import opts
 from fault_persist import request_log_text as text
 
 TARGET_RATIO = 2.0
@@ -398,7 +398,7 @@ def _run_backend(backend, sizes, loops, repeats):
     facade = enginefacade.transaction_context()
     facade.configure(connection=backend.url)
     backend.engine = facade.writer.get_engine()
-    restore = db_api.context_manager.patch_factory(facade)
+    restore = db_engine.context_manager.patch_factory(facade)
     try:
         migration.upgrade(engine=backend.engine)
         log, running, results = Log(), [], {}
@@ -462,7 +462,7 @@ def main():
     sizes = [int(size) for size in args.sizes.split(',')]
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
-    opts.register_opts(conf)
+    fault_persist.conf.register_opts(conf)
     # Each backend's engine is patched in; this one is never used.
     conf.set_override('connection', 'sqlite://', group='fault_persist')
     config.init(conf)

@@ -49,9 +49,8 @@ import sqlalchemy as sa
 
 import fault_persist
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
-from fault_persist import opts
 
 TARGET_RAW = 3.0
 TARGET_GROWTH = 1.2
@@ -319,8 +318,8 @@ def _measure(calls, loops, rounds):
 def _run(backend, loops, rounds):
     facade = enginefacade.transaction_context()
     # As fault_persist.init() configures its own engine.
-    db_api.configure_facade(facade, backend.url)
-    restore = db_api.context_manager.patch_factory(facade)
+    db_engine.configure_facade(facade, backend.url)
+    restore = db_engine.context_manager.patch_factory(facade)
     try:
         calls, connection, shown = _calls(backend, backend.size)
         try:
@@ -381,7 +380,7 @@ def main():
     sizes = [int(size) for size in args.sizes.split(',')]
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
-    opts.register_opts(conf)
+    fault_persist.conf.register_opts(conf)
     # Each backend's engine is patched in; this one is never used.
     conf.set_override('connection', 'sqlite://', group='fault_persist')
     config.init(conf)

@@ -21,7 +21,7 @@ from oslo_config import cfg
 import pbr.version
 
 import fault_persist
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 
 NAMESPACE = 'fault_persist.cli'
 
@@ -69,9 +69,9 @@ def database_call(function, *args, **kwargs):
     """Call the API, turning database failures into one clear line."""
     try:
         return function(*args, **kwargs)
-    except db_api.DATABASE_ERRORS as exc:
+    except db_engine.DATABASE_ERRORS as exc:
         raise fault_persist.exception.DatabaseUnavailable(
-            reason=db_api.error_reason(exc))
+            reason=db_engine.error_reason(exc))
 
 
 def page_note(app, parsed_args, rows, marker_of):

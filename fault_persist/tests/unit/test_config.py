@@ -3,9 +3,9 @@
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 
+import fault_persist.conf
 from fault_persist import config
 from fault_persist import exception
-from fault_persist import opts
 from fault_persist.tests import base
 
 
@@ -15,7 +15,7 @@ class TestInitTwice(base.TestCase):
         conf = cfg.ConfigOpts()
         conf([], project='fault_persist')
         fixture = self.useFixture(config_fixture.Config(conf))
-        opts.register_opts(conf)
+        fault_persist.conf.register_opts(conf)
         values = {'state_path': self.conf.fault_persist.state_path}
         values.update(overrides)
         fixture.config(group='fault_persist', **values)

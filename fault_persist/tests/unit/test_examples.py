@@ -11,7 +11,7 @@ from oslo_db.sqlalchemy import enginefacade
 import testtools
 
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
                         os.pardir, 'examples')
@@ -35,7 +35,7 @@ class TestIntegrationGuideExample(testtools.TestCase):
             self.skipTest('not run from a source tree')
         # The example configures its own engine (a SQLite file).
         fresh = enginefacade.transaction_context()
-        self.addCleanup(db_api.context_manager.patch_factory(fresh))
+        self.addCleanup(db_engine.context_manager.patch_factory(fresh))
         self.addCleanup(fresh.dispose_pool)
         config.reset()
         self.addCleanup(config.reset)

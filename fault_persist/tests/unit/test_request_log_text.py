@@ -80,6 +80,27 @@ class TestTemplates(base.BaseTestCase):
         self.assertEqual(text.MESSAGE_MAX_CHARS, len(message))
 
 
+class TestEntryMessage(base.BaseTestCase):
+
+    def test_is_the_message_of_the_entry_status(self):
+        entry = kimchi_failure()
+        self.assertEqual(entry['message'], text.entry_message(entry))
+
+    def test_a_secret_only_the_joined_parts_show_is_masked(self):
+        entry = kimchi_failure(detail_code='token:',
+                               detail_message='s3cr3t-value')
+        message = text.entry_message(entry)
+        self.assertNotIn('s3cr3t-value', message)
+        self.assertIn('(token: ***)', message)
+
+    def test_is_bounded(self):
+        entry = kimchi_failure(app='a' * 64, target='t' * 255,
+                               detail_code='c' * 64,
+                               detail_message='m' * 2000)
+        self.assertEqual(text.MESSAGE_MAX_CHARS,
+                         len(text.entry_message(entry)))
+
+
 class TestTranslation(base.BaseTestCase):
 
     def _install_catalogue(self, locale, translations):

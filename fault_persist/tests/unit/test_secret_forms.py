@@ -6,8 +6,8 @@ import fault_persist
 from fault_persist import extract
 from fault_persist import projections
 from fault_persist import recognise
+from fault_persist import request_log_text
 from fault_persist import sanitize
-from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import secret_forms
@@ -61,7 +61,8 @@ class TestFormsTable(base.TestCase):
                 'payload': {'code': 'RuntimeError', 'target': text,
                             'message': text}}, recognise.ERROR)
             entry = projections.request_log_entry(event)
-            message = tasks.entry_message(dict(entry, task_id=100))
+            message = request_log_text.entry_message(
+                dict(entry, task_id=100))
             return '\n'.join((entry['target'], entry['detail_message'],
                               message))
         self._assert_none_leaked(entry_texts)

@@ -26,13 +26,14 @@ class TestRecordEvents(base.TestCase):
         self.assertEqual(1, warning.call_count)
 
     def test_empty_batch_touches_nothing(self):
-        with mock.patch.object(tasks.db_api, 'add_task_entries') as add:
+        with mock.patch.object(tasks.db_request_log,
+                               'add_task_entries') as add:
             self.assertEqual(0, tasks.record_events([]))
         add.assert_not_called()
 
     def test_database_errors_reach_the_caller(self):
         error = db_exc.DBConnectionError('down')
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
+        with mock.patch.object(tasks.db_request_log, 'add_task_entries',
                                side_effect=error):
             self.assertRaises(db_exc.DBConnectionError, tasks.record_events,
                               [ev.trove_event('start', 'req-1')])
@@ -40,9 +41,9 @@ class TestRecordEvents(base.TestCase):
     def test_a_call_after_a_failed_one_stores_everything(self):
         events = [ev.trove_event('start', 'req-1'),
                   ev.trove_event('end', 'req-1', ev.seconds(1))]
-        real = tasks.db_api.add_task_entries
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
+        real = tasks.db_request_log.add_task_entries
+        with mock.patch.object(tasks.db_request_log, 'add_task_entries',
                                side_effect=db_exc.DBConnectionError('x')):
             self.assertRaises(db_exc.DBError, tasks.record_events, events)
-        self.assertIs(real, tasks.db_api.add_task_entries)
+        self.assertIs(real, tasks.db_request_log.add_task_entries)
         self.assertEqual(2, tasks.record_events(events))

@@ -22,8 +22,8 @@ import oslo_messaging
 from oslo_utils import timeutils
 
 import fault_persist
+import fault_persist.conf
 from fault_persist import config
-from fault_persist import opts
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import task_events
 
@@ -188,7 +188,7 @@ class ActivityLogServer(fixtures.Fixture):
             stream.write(textwrap.dedent(CONFIG).format(
                 state_path=state_path, port=0))
         self.conf = cfg.ConfigOpts()
-        opts.register_opts(self.conf)
+        fault_persist.conf.register_opts(self.conf)
         self.conf(['--config-file', config_file], project='fault_persist')
         config.reset()
         self.addCleanup(config.reset)

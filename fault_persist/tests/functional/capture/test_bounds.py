@@ -19,7 +19,8 @@ import sqlalchemy as sa
 import fault_persist
 from fault_persist.capture import spool as capture_spool
 from fault_persist.capture import writer as capture_writer
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
+from fault_persist.db import faults as db_faults
 from fault_persist import extract
 from fault_persist import recognise
 from fault_persist.tests import base
@@ -71,14 +72,14 @@ class BoundedCalls:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             fault_persist.flush(5)
-            faults = db_api.list_faults()
+            faults = db_faults.list_faults()
             tasks = fault_persist.list_tasks(base.admin_context(), app='trove')
             if (len(faults) == 2 and tasks and tasks[0]['status'] == 1001
                     and not self._own_spool_pending()):
                 break
             time.sleep(0.2)
-        self.assertEqual(['i-direct', 'i-notify'],
-                         sorted(f.instance_id for f in db_api.list_faults()))
+        self.assertEqual(['i-direct', 'i-notify'], sorted(
+            f.instance_id for f in db_faults.list_faults()))
         [task] = fault_persist.list_tasks(base.admin_context(), app='trove')
         self.assertEqual(2, len(fault_persist.list_request_log(
             base.admin_context(), task_id=task['task_id'])))
@@ -91,7 +92,7 @@ class HeldLock(BoundedCalls):
     """A second connection holds the tables: the database hangs."""
 
     def lock_tables(self):
-        connection = db_api.get_engine().connect()
+        connection = db_engine.get_engine().connect()
         transaction = connection.begin()
         if connection.dialect.name == 'postgresql':
             connection.execute(sa.text(
@@ -179,10 +180,10 @@ class TestTwoProcessesShareASpool(BoundedCalls, base.TestCase):
         replayer.kill()
         replayer.wait()
         deadline = time.monotonic() + 15
-        while len(db_api.list_faults()) < 5 and time.monotonic() < deadline:
+        while len(db_faults.list_faults()) < 5 and time.monotonic() < deadline:
             time.sleep(0.2)
-        self.assertEqual(['i-0', 'i-1', 'i-2', 'i-dead', 'i-first'],
-                         sorted(f.instance_id for f in db_api.list_faults()))
+        self.assertEqual(['i-0', 'i-1', 'i-2', 'i-dead', 'i-first'], sorted(
+            f.instance_id for f in db_faults.list_faults()))
 
 
 def _event(instance_id):

@@ -10,7 +10,7 @@ default) and on PostgreSQL and MariaDB.
 import oslo_messaging
 
 import fault_persist
-from fault_persist.db import api as db_api
+from fault_persist.db import faults as db_faults
 from fault_persist.tests import base
 from fault_persist.tests.functional.capture import notifications
 from fault_persist.tests.functional.db import base as db_base
@@ -41,7 +41,7 @@ class DriverBehaviour:
             self.assertIsNotNone(fault, notification.event_type)
             self.assertEqual(notification.message, fault['message'])
             self.assertTrue(fault['details'])
-            stored, = db_api.list_faults(notification.instance_id)
+            stored, = db_faults.list_faults(notification.instance_id)
             self.assertEqual(
                 (notification.event_type, notification.request_id),
                 (stored.event_type, stored.request_id))
@@ -53,7 +53,7 @@ class DriverBehaviour:
         sentinel, = notifications.trove_errors()
         sentinel.send(notifier)
 
-        stored = db_api.list_faults()
+        stored = db_faults.list_faults()
         self.assertEqual([sentinel.instance_id],
                          [fault.instance_id for fault in stored])
 

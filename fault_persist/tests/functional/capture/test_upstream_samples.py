@@ -15,7 +15,7 @@ import oslo_messaging
 import sqlalchemy as sa
 
 from fault_persist.capture import pipeline as capture_pipeline
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import models
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
@@ -73,7 +73,7 @@ class DriverBehaviour(UpstreamSamplesBehaviour):
         notifier = oslo_messaging.Notifier(transport, publisher_id='unused')
         sent = _send_all(notifier)
         self.assertEqual(self.expected_rows(sent),
-                         self.stored_rows(db_api.get_engine()))
+                         self.stored_rows(db_engine.get_engine()))
 
 
 class TestDriverOnSQLite(DriverBehaviour, base.TestCase):

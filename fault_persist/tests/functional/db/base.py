@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from oslo_db.sqlalchemy import test_fixtures
 from oslotest import base as oslo_base
 
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 from fault_persist.db import models
 from fault_persist.tests import fixtures as fp_fixtures
@@ -23,7 +23,7 @@ class _MigratedDatabase(test_fixtures.DeletesFromSchema,
     """A database built by our migrations and emptied after each test."""
 
     def get_enginefacade(self):
-        return db_api.context_manager
+        return db_engine.context_manager
 
     def generate_schema_migrations(self, engine):
         migration.upgrade(engine=engine)

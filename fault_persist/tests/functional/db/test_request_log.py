@@ -2,7 +2,7 @@
 
 import fixtures
 
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.tests.functional.db import base
 from fault_persist.tests import request_log_behaviour
 
@@ -22,7 +22,7 @@ class TestRequestLogOnMySQLWithoutReturning(TestRequestLogOnMySQL):
 
     def setUp(self):
         super().setUp()
-        dialect = db_api.get_engine().dialect
+        dialect = db_engine.get_engine().dialect
         self.assertTrue(dialect.insert_returning)
         self.useFixture(fixtures.MockPatchObject(dialect, 'insert_returning',
                                                  False))

@@ -12,8 +12,8 @@ import webtest
 import fault_persist
 from fault_persist.api import app as api_app
 from fault_persist.api import auth
-from fault_persist.api import opts as api_opts
 from fault_persist.cmd import api as cmd_api
+from fault_persist.conf import api as api_opts
 from fault_persist.tests import base
 
 

@@ -18,7 +18,7 @@ from schemathesis import checks as st_checks
 import fault_persist
 from fault_persist.api import app as api_app
 from fault_persist.api import openapi
-from fault_persist.api import opts as api_opts
+from fault_persist.conf import api as api_opts
 from fault_persist.tests import api_behaviour
 from fault_persist.tests import base
 

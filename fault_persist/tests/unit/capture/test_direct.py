@@ -8,8 +8,9 @@ from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
 import fault_persist
+from fault_persist.db import faults as db_faults
+from fault_persist.db import request_log as db_request_log
 from fault_persist import exception
-from fault_persist import tasks
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 
@@ -153,7 +154,7 @@ class TestSaveFaultWhenDatabaseFails(base.TestCase):
 class TestTrackTask(base.TestCase):
 
     def test_database_failure_does_not_fail_the_work(self):
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
+        with mock.patch.object(db_request_log, 'add_task_entries',
                                side_effect=db_exc.DBConnectionError('x')):
             with fault_persist.track_task(None, 'trove', 'resize') as task:
                 done = True
@@ -180,16 +181,16 @@ class TestTrackTask(base.TestCase):
         self.assertIn("(KeyError 'volume')", entries[0]['message'])
 
     def test_a_start_lost_on_entry_is_stored_on_exit(self):
-        real = tasks.db_api.add_task_entries
+        real = db_request_log.add_task_entries
         calls = []
 
-        def first_call_fails(entries, word, **kwargs):
+        def first_call_fails(entries, **kwargs):
             calls.append(len(entries))
             if len(calls) == 1:
                 raise db_exc.DBConnectionError('x')
-            return real(entries, word, **kwargs)
+            return real(entries, **kwargs)
 
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
+        with mock.patch.object(db_request_log, 'add_task_entries',
                                side_effect=first_call_fails):
             with fault_persist.track_task(None, 'trove', 'resize') as task:
                 self.assertIsNone(task.task_id)
@@ -200,7 +201,7 @@ class TestTrackTask(base.TestCase):
             base.admin_context(), task_id=task.task_id)))
 
     def test_failure_is_reraised_when_the_database_is_down(self):
-        with mock.patch.object(tasks.db_api, 'add_task_entries',
+        with mock.patch.object(db_request_log, 'add_task_entries',
                                side_effect=db_exc.DBConnectionError('x')):
             with self.assertRaises(KeyError):
                 with fault_persist.track_task(None, 'trove', 'resize'):
@@ -246,8 +247,8 @@ class TestDirectCallsAreBounded(base.TestCase):
         self.flags(driver_write_timeout=self.BOUND, spool_replay_interval=1.0)
         self.release = threading.Event()
         self.addCleanup(self.release.set)
-        real_add_faults = tasks.db_api.add_faults
-        real_add_entries = tasks.db_api.add_task_entries
+        real_add_faults = db_faults.add_faults
+        real_add_entries = db_request_log.add_task_entries
 
         def hung(real):
             def call(*args, **kwargs):
@@ -255,9 +256,10 @@ class TestDirectCallsAreBounded(base.TestCase):
                 return real(*args, **kwargs)
             return call
 
-        for name, real in (('add_faults', real_add_faults),
-                           ('add_task_entries', real_add_entries)):
-            patcher = mock.patch.object(tasks.db_api, name, hung(real))
+        for module, name, real in (
+                (db_faults, 'add_faults', real_add_faults),
+                (db_request_log, 'add_task_entries', real_add_entries)):
+            patcher = mock.patch.object(module, name, hung(real))
             patcher.start()
             self.addCleanup(patcher.stop)
 

@@ -6,6 +6,7 @@ import oslo_messaging
 import fault_persist
 from fault_persist.capture import listener
 from fault_persist.capture import pipeline as capture_pipeline
+from fault_persist.conf import listener as listener_opts
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import samples
@@ -111,10 +112,11 @@ class TestBuildListener(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf.register_opts(listener.listener_opts, group=listener.GROUP)
+        listener_opts.register_opts(self.conf)
 
     def test_prefetch_defaults_to_a_batch_per_storer_and_two_more(self):
-        self.fault_persist.config.config(group=listener.GROUP, batch_size=50,
+        self.fault_persist.config.config(group=listener_opts.GROUP,
+                                         batch_size=50,
                                          store_processes=3,
                                          transport_url='rabbit://g:g@h:1/')
         server = listener.build_listener(
@@ -125,7 +127,8 @@ class TestBuildListener(base.TestCase):
         self.assertEqual(3, server.storers.processes)
 
     def test_no_storers_stores_in_the_listener_process(self):
-        self.fault_persist.config.config(group=listener.GROUP, batch_size=50,
+        self.fault_persist.config.config(group=listener_opts.GROUP,
+                                         batch_size=50,
                                          store_processes=0,
                                          transport_url='rabbit://g:g@h:1/')
         server = listener.build_listener(
@@ -135,7 +138,7 @@ class TestBuildListener(base.TestCase):
             100, self.conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count)
 
     def test_pool_and_topics_are_used(self):
-        self.fault_persist.config.config(group=listener.GROUP,
+        self.fault_persist.config.config(group=listener_opts.GROUP,
                                          transport_url='fake:/',
                                          topics=['a', 'b'], pool='faults')
         server = listener.build_listener(

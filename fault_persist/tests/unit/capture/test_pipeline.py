@@ -4,7 +4,7 @@ from oslo_db import exception as db_exc
 
 import fault_persist
 from fault_persist.capture import pipeline as capture_pipeline
-from fault_persist.db import api as db_api
+from fault_persist.db import captured as db_captured
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 
@@ -28,21 +28,22 @@ class TestStore(base.TestCase):
             base.admin_context()))
 
     def test_an_event_the_database_refuses_does_not_hold_back_others(self):
-        real = db_api.add_captured
+        real = db_captured.add_captured
 
-        def refuse_i1(rows, entries, word, **kwargs):
+        def refuse_i1(rows, entries, **kwargs):
             if any(row['instance_id'] == 'i-1' for row in rows):
                 raise db_exc.DBDataError(ValueError('value too long'))
-            return real(rows, entries, word, **kwargs)
+            return real(rows, entries, **kwargs)
 
-        with mock.patch.object(db_api, 'add_captured', side_effect=refuse_i1):
+        with mock.patch.object(db_captured, 'add_captured',
+                               side_effect=refuse_i1):
             self.pipeline.store(self.events)
         self.assertEqual(['i-0', 'i-2'], self.listed())
         counters = self.pipeline.counters.snapshot()
         self.assertEqual((1, 2), (counters['rejected'], counters['stored']))
 
     def test_a_single_refused_event_is_rejected_not_raised(self):
-        with mock.patch.object(db_api, 'add_captured', side_effect=(
+        with mock.patch.object(db_captured, 'add_captured', side_effect=(
                 db_exc.DBDataError(ValueError('bad')))):
             self.pipeline.store(self.events[:1])
         self.assertEqual(1, self.pipeline.counters.snapshot()['rejected'])
@@ -56,7 +57,7 @@ class TestStore(base.TestCase):
         self.assertEqual(['i-0', 'i-1', 'i-2'], self.listed())
 
     def test_a_missing_table_is_not_the_events_fault(self):
-        with mock.patch.object(db_api, 'add_captured', side_effect=(
+        with mock.patch.object(db_captured, 'add_captured', side_effect=(
                 db_exc.DBError(RuntimeError('relation does not exist')))):
             self.assertRaises(db_exc.DBError, self.pipeline.store,
                               self.events)
@@ -78,7 +79,7 @@ class TestCounts(base.TestCase):
 
     def test_a_refused_event_counts_with_its_reason(self):
         event = self.pipeline.event_of({}, _error(1))
-        with mock.patch.object(db_api, 'add_captured', side_effect=(
+        with mock.patch.object(db_captured, 'add_captured', side_effect=(
                 db_exc.DBDataError(ValueError('value too long')))):
             self.pipeline.store([event])
         counts = self.pipeline.counters.snapshot()

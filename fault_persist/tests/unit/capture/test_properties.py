@@ -14,7 +14,7 @@ import oslo_messaging
 import sqlalchemy as sa
 
 from fault_persist.capture import pipeline as capture_pipeline
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.db import models
 from fault_persist.tests import base
 
@@ -80,7 +80,7 @@ class TestPipelineProperties(base.TestCase):
         self.pipeline = capture_pipeline.Pipeline.from_conf(self.conf)
 
     def _rows(self):
-        with db_api.get_engine().connect() as connection:
+        with db_engine.get_engine().connect() as connection:
             return connection.execute(
                 sa.select(models.InstanceFault)).all()
 
@@ -166,7 +166,7 @@ class TestDriverProperties(base.TestCase):
                             {'instance_id': 'i-deep',
                              'message': _deep(5000)})
         self.driver.flush(10)
-        with db_api.get_engine().connect() as connection:
+        with db_engine.get_engine().connect() as connection:
             [row] = connection.execute(sa.select(models.InstanceFault)).all()
         self.assertEqual('i-deep', row.instance_id)
         _bounded(self, row)

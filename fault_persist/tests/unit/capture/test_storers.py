@@ -7,7 +7,7 @@ from unittest import mock
 
 from fault_persist.capture import pipeline as capture_pipeline
 from fault_persist.capture import storers as store_processes
-from fault_persist.db import api as db_api
+from fault_persist.db import faults as db_faults
 from fault_persist import exception
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
@@ -34,7 +34,7 @@ class TestStorers(base.TestCase):
         return storers
 
     def stored_message_ids(self):
-        return sorted(fault.message_id for fault in db_api.list_faults())
+        return sorted(fault.message_id for fault in db_faults.list_faults())
 
     def test_batch_is_stored_by_another_process_and_counted_here(self):
         storers = self.storers()
@@ -130,10 +130,11 @@ _LISTENER_KILLED_LATER = """
 import sys, time
 from oslo_config import cfg
 from fault_persist.capture import pipeline, storers
-from fault_persist import config, opts
+import fault_persist.conf
+from fault_persist import config
 conf = cfg.ConfigOpts()
 conf([])
-opts.register_opts(conf)
+fault_persist.conf.register_opts(conf)
 conf.set_override('connection', sys.argv[1], group='fault_persist')
 config.init(conf)
 running = storers.Storers(pipeline.Pipeline.from_conf(conf), 1)

@@ -14,7 +14,7 @@ import testtools
 import fault_persist
 from fault_persist.cmd import cli as cli_app
 from fault_persist import config
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests.unit.cmd import test_manage
 
@@ -64,7 +64,7 @@ class _OwnEngine(fixtures.Fixture):
 
     def _setUp(self):
         fresh = enginefacade.transaction_context()
-        self.addCleanup(db_api.context_manager.patch_factory(fresh))
+        self.addCleanup(db_engine.context_manager.patch_factory(fresh))
         self.addCleanup(fresh.dispose_pool)
 
 

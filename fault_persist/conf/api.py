@@ -1,21 +1,38 @@
-"""Options of the HTTP API, group ``[api]``.
+"""``[api]`` options: the page bound of every list read, and the HTTP API's.
 
-``max_limit`` belongs to the same group but is declared with the page
-bounds of the Python API; :func:`max_limit` reads it when it is there.
+Two sets share the group. ``max_limit`` bounds every list read (the
+Python API, the command line, the HTTP API); :func:`fault_persist.init`
+registers it with :func:`register_limit_opts`, which keeps a host's own
+``[api] max_limit`` (Nova has one) when the host registered it first. The
+HTTP API's options are registered by ``fault-persist-api`` and the WSGI
+application alone (:func:`register_opts`), never in a host.
 """
 
 from oslo_config import cfg
 
 GROUP = 'api'
 
-#: The largest page when ``[api] max_limit`` is not registered.
+#: The default of ``[api] max_limit``, and the largest page when it is not
+#: registered.
 DEFAULT_MAX_LIMIT = 1000
 
+#: The values of ``[api] auth_strategy``.
 NOAUTH = 'noauth'
 HTTP_BASIC = 'http_basic'
 KEYSTONE = 'keystone'
 
-api_opts = [
+limit_opts = [
+    cfg.IntOpt('max_limit',
+               default=DEFAULT_MAX_LIMIT, min=1,
+               help='The largest number of rows one list call returns '
+                    '(list_faults, list_request_log, list_tasks, '
+                    'entries_between and the "fault-persist" list '
+                    'commands). A call without a limit returns at most '
+                    'this many; a larger limit is reduced to it. Page with '
+                    'the marker of the last row for more.'),
+]
+
+http_opts = [
     cfg.HostAddressOpt(
         'bind_host', default='127.0.0.1',
         help='The address fault-persist-api listens on.'),
@@ -51,13 +68,33 @@ api_opts = [
 ]
 
 
+def register_limit_opts(conf):
+    """Register ``[api] max_limit`` on ``conf`` unless the host has it.
+
+    :param conf: an oslo.config ``ConfigOpts``.
+    """
+    for opt in limit_opts:
+        try:
+            conf.register_opt(opt, group=GROUP)
+        except cfg.DuplicateOptError:
+            # The host has an [api] option of that name already (Nova's
+            # max_limit): the host's option, and value, serve us too.
+            pass
+
+
 def register_opts(conf):
-    """Register the ``[api]`` options on ``conf`` (idempotent)."""
-    conf.register_opts(api_opts, group=GROUP)
+    """Register the HTTP API's ``[api]`` options on ``conf`` (idempotent).
+
+    :param conf: an oslo.config ``ConfigOpts``.
+    """
+    conf.register_opts(http_opts, group=GROUP)
 
 
 def max_limit(conf):
-    """``[api] max_limit`` when registered, else :data:`DEFAULT_MAX_LIMIT`."""
+    """``[api] max_limit`` when registered, else :data:`DEFAULT_MAX_LIMIT`.
+
+    :param conf: an oslo.config ``ConfigOpts``.
+    """
     try:
         return conf[GROUP].max_limit
     except (cfg.NoSuchOptError, cfg.NoSuchGroupError):

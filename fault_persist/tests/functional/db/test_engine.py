@@ -1,6 +1,7 @@
-"""Connection handling of db.api on real PostgreSQL and MariaDB pools."""
+"""The engine's connection handling on real PostgreSQL and MariaDB pools."""
 
-from fault_persist.db import api as db_api
+from fault_persist.db import engine as db_engine
+from fault_persist.db import faults as db_faults
 from fault_persist import faults
 from fault_persist.tests.functional.db import base
 
@@ -8,14 +9,14 @@ from fault_persist.tests.functional.db import base
 class ForgetInheritedConnectionsBehaviour:
 
     def test_pool_is_emptied_and_the_old_connection_left_open(self):
-        engine = db_api.get_engine()
+        engine = db_engine.get_engine()
         with engine.connect() as connection:
             inherited = connection.connection.dbapi_connection
         # A background writer of an earlier test in this process may have
         # pooled a connection of its own.
         self.assertGreaterEqual(engine.pool.checkedin(), 1)
 
-        db_api.forget_inherited_connections()
+        db_engine.forget_inherited_connections()
 
         self.assertEqual(0, engine.pool.checkedin())
         # Still the parent's to use: not closed under it.
@@ -24,8 +25,8 @@ class ForgetInheritedConnectionsBehaviour:
         self.assertEqual(1, cursor.fetchone()[0])
         inherited.close()
         # This process opens a connection of its own.
-        db_api.add_faults([faults.fault_record('i-1', 'Boom')])
-        self.assertEqual(1, len(db_api.list_faults()))
+        db_faults.add_faults([faults.fault_record('i-1', 'Boom')])
+        self.assertEqual(1, len(db_faults.list_faults()))
 
 
 class TestForgetInheritedConnectionsOnMySQL(

@@ -1,37 +1,37 @@
-import threading
+"""The engine's URL and connection settings, without a database."""
 
 from oslo_config import cfg
 from oslo_db import options as db_options
+import sqlalchemy as sa
 import testtools
 
-from fault_persist.db import api as db_api
-from fault_persist import faults
-from fault_persist import opts
-from fault_persist.tests import base
+import fault_persist.conf
+from fault_persist.db import engine as db_engine
 
 
 class TestEngineUrl(testtools.TestCase):
 
     def test_mysql_gets_utf8mb4_and_connect_timeout(self):
-        url = db_api._engine_url(
+        url = db_engine._engine_url(
             'mysql+pymysql://nova:secret@db/nova?charset=utf8', 5)
         self.assertIn('charset=utf8mb4', url)
         self.assertIn('connect_timeout=5', url)
         self.assertIn('nova:secret@db/nova', url)
 
     def test_settings_of_the_url_win(self):
-        url = db_api._engine_url(
+        url = db_engine._engine_url(
             'mysql+pymysql://u:p@db/x?charset=latin1&connect_timeout=30', 5)
         self.assertIn('charset=latin1', url)
         self.assertIn('connect_timeout=30', url)
 
     def test_postgresql_gets_connect_timeout(self):
-        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3)
+        url = db_engine._engine_url('postgresql+psycopg2://u@db/x', 3)
         self.assertIn('connect_timeout=3', url)
 
     def test_sqlite_is_left_alone(self):
         self.assertEqual('sqlite:////var/lib/x.sqlite',
-                         db_api._engine_url('sqlite:////var/lib/x.sqlite', 5))
+                         db_engine._engine_url('sqlite:////var/lib/x.sqlite',
+                                               5))
 
 
 class TestConnectionUrl(testtools.TestCase):
@@ -39,7 +39,7 @@ class TestConnectionUrl(testtools.TestCase):
     def _conf(self, **overrides):
         conf = cfg.ConfigOpts()
         conf([])
-        opts.register_opts(conf)
+        fault_persist.conf.register_opts(conf)
         db_options.set_defaults(conf)
         for name, value in overrides.items():
             conf.set_override(name, value, group='fault_persist')
@@ -48,59 +48,35 @@ class TestConnectionUrl(testtools.TestCase):
     def test_own_connection_wins(self):
         conf = self._conf(connection='sqlite://')
         conf.set_override('connection', 'mysql://host', group='database')
-        self.assertEqual('sqlite://', db_api.connection_url(conf))
+        self.assertEqual('sqlite://', db_engine.connection_url(conf))
 
     def test_host_database_connection_is_the_fallback(self):
         conf = self._conf()
         conf.set_override('connection', 'mysql://host/db', group='database')
-        self.assertEqual('mysql://host/db', db_api.connection_url(conf))
+        self.assertEqual('mysql://host/db', db_engine.connection_url(conf))
 
     def test_embedded_sqlite_under_state_path(self):
         conf = self._conf(state_path='/srv/fp')
         self.assertEqual('sqlite:////srv/fp/fault_persist.sqlite',
-                         db_api.connection_url(conf))
-
-
-class TestConcurrentSQLiteWriters(base.TestCase):
-    """The driver's writer thread and the host may write at once."""
-
-    def test_concurrent_writers_all_succeed(self):
-        failures = []
-
-        def write(prefix):
-            try:
-                for number in range(25):
-                    db_api.add_faults([faults.fault_record(
-                        '%s-%d' % (prefix, number), 'Boom')])
-            except Exception as exc:  # noqa: collected for the assertion
-                failures.append(exc)
-
-        threads = [threading.Thread(target=write, args=('t%d' % n,))
-                   for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        self.assertEqual([], failures)
-        self.assertEqual(100, len(db_api.list_faults()))
+                         db_engine.connection_url(conf))
 
 
 class TestStatementTimeouts(testtools.TestCase):
 
     def test_postgresql_bounds_statements_and_lock_waits(self):
-        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3, 20)
-        parsed = db_api.sa.engine.make_url(url)
+        url = db_engine._engine_url('postgresql+psycopg2://u@db/x', 3, 20)
+        parsed = sa.engine.make_url(url)
         self.assertEqual('-c statement_timeout=20000 -c lock_timeout=20000',
                          parsed.query['options'])
 
     def test_mysql_bounds_reads_writes_and_lock_waits(self):
-        url = db_api._engine_url('mysql+pymysql://u:p@db/x', 3, 20)
-        query = db_api.sa.engine.make_url(url).query
+        url = db_engine._engine_url('mysql+pymysql://u:p@db/x', 3, 20)
+        query = sa.engine.make_url(url).query
         self.assertEqual(('20', '20'),
                          (query['read_timeout'], query['write_timeout']))
         self.assertEqual('SET SESSION innodb_lock_wait_timeout=20',
                          query['init_command'])
 
     def test_zero_leaves_them_unset(self):
-        url = db_api._engine_url('postgresql+psycopg2://u@db/x', 3, 0)
+        url = db_engine._engine_url('postgresql+psycopg2://u@db/x', 3, 0)
         self.assertNotIn('options', url)

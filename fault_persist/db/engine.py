@@ -1,0 +1,246 @@
+"""fault_persist's engine and transactions, through oslo.db's enginefacade.
+
+fault_persist keeps its *own* transaction context manager,
+:data:`context_manager`, so its sessions never join a transaction of the
+host service even when both live in one database. Callers pass no session:
+each query of :mod:`fault_persist.db` opens its transaction with
+:func:`reader`, :func:`writer`, :func:`read_connection` or
+:func:`write_connection`, on a private scope object.
+"""
+
+import os
+
+from oslo_db import exception as db_exc
+from oslo_db import options as db_options
+from oslo_db.sqlalchemy import enginefacade
+import sqlalchemy as sa
+
+SQLITE_FILE_NAME = 'fault_persist.sqlite'
+#: What a database failure raises: oslo.db's exceptions, and the
+#: OperationalError oslo.db passes on untranslated (e.g. SQLite's "database
+#: is locked"). Callers that must not fail catch these.
+DATABASE_ERRORS = (db_exc.DBError, sa.exc.OperationalError)
+
+
+def error_reason(exc):
+    """One line saying why the database failed, for an operator.
+
+    :param exc: one of :data:`DATABASE_ERRORS`.
+    """
+    inner = getattr(exc, 'inner_exception', None) or exc
+    # SQLAlchemy appends a "Background on this error" link line.
+    return str(inner).strip().splitlines()[0]
+
+
+#: The transaction context manager of every fault_persist query.
+context_manager = enginefacade.transaction_context()
+
+
+@enginefacade.transaction_context_provider
+class _Scope:
+    """A private holder of transaction state; never the host's context."""
+
+
+def connection_url(conf):
+    """The database URL fault_persist uses with ``conf``.
+
+    :param conf: an oslo.config ``ConfigOpts`` with our options registered.
+    :returns: ``[fault_persist] connection``, else ``[database] connection``,
+        else a SQLite file under ``[fault_persist] state_path``.
+    """
+    if conf.fault_persist.connection:
+        return conf.fault_persist.connection
+    db_options.set_defaults(conf)
+    if conf.database.connection:
+        return conf.database.connection
+    path = os.path.join(conf.fault_persist.state_path, SQLITE_FILE_NAME)
+    return 'sqlite:///' + path
+
+
+def _engine_url(url, connect_timeout, statement_timeout=0):
+    """``url`` with what our engine needs on top of the configured one.
+
+    On MySQL our engine speaks utf8mb4 even when the host's URL asks for
+    the three-byte ``utf8``: our tables are utf8mb4, and a message may
+    carry any character. On MySQL and PostgreSQL a connection attempt is
+    bounded by ``connect_timeout`` unless the URL sets its own, and, with
+    a ``statement_timeout`` (seconds), a statement or a lock wait is
+    bounded too unless the URL sets its own options: PostgreSQL's
+    ``statement_timeout`` and ``lock_timeout``, MySQL's
+    ``innodb_lock_wait_timeout`` and the client's ``read_timeout`` and
+    ``write_timeout`` (a server that stops answering). The host's own
+    engine is not affected.
+    """
+    parsed = sa.engine.make_url(url)
+    backend = parsed.get_backend_name()
+    extra = {}
+    if backend in ('mysql', 'mariadb', 'postgresql'):
+        if 'connect_timeout' not in parsed.query:
+            extra['connect_timeout'] = str(connect_timeout)
+    if statement_timeout and backend == 'postgresql' and (
+            'options' not in parsed.query):
+        milliseconds = statement_timeout * 1000
+        extra['options'] = '-c statement_timeout=%d -c lock_timeout=%d' % (
+            milliseconds, milliseconds)
+    if statement_timeout and backend in ('mysql', 'mariadb'):
+        for name in ('read_timeout', 'write_timeout'):
+            if name not in parsed.query:
+                extra[name] = str(statement_timeout)
+        if 'init_command' not in parsed.query:
+            extra['init_command'] = (
+                'SET SESSION innodb_lock_wait_timeout=%d' % statement_timeout)
+    if backend in ('mysql', 'mariadb') and (
+            parsed.query.get('charset', 'utf8') in ('utf8', 'utf8mb3')):
+        extra['charset'] = 'utf8mb4'
+    if not extra:
+        return url
+    parsed = parsed.update_query_dict(extra)
+    return parsed.render_as_string(hide_password=False)
+
+
+def configure(conf):
+    """Point :data:`context_manager` at the configured database.
+
+    A second call, or a call once the engine has started (as when a test
+    fixture has replaced the engine), leaves the engine as it is.
+
+    :param conf: an oslo.config ``ConfigOpts`` with our options registered.
+    """
+    if context_manager.is_started:
+        return
+    url = connection_url(conf)
+    if url.startswith('sqlite:///') and url != 'sqlite:///:memory:':
+        directory = os.path.dirname(url[len('sqlite:///'):])
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+    configure_facade(context_manager, url,
+                     conf.fault_persist.db_connect_timeout,
+                     conf.fault_persist.db_statement_timeout,
+                     conf.fault_persist.db_max_retries)
+
+
+def configure_facade(facade, url, connect_timeout=5, statement_timeout=0,
+                     max_retries=0):
+    """Configure an enginefacade ``facade`` as fault_persist's own.
+
+    :func:`configure` does it for :data:`context_manager`; benchmarks and
+    tools do it for a facade they patch in.
+
+    :param facade: an unstarted ``enginefacade.transaction_context()``.
+    :param url: the database's SQLAlchemy URL.
+    """
+    facade.configure(
+        connection=_engine_url(url, connect_timeout, statement_timeout),
+        max_retries=max_retries,
+        sqlite_fk=True,
+        # oslo.db's sleep(0) at every check-in lets other (green) threads
+        # run; our transactions are one or two short statements, and the
+        # yield cost a show view more than its query (a scheduler round
+        # on a busy host). The host's own engine keeps its setting.
+        thread_checkin=False)
+    facade.append_on_engine_create(_keep_sqlite_connections)
+
+
+def _keep_sqlite_connections(engine):
+    """Keep connections to a SQLite file open between transactions.
+
+    oslo.db gives a SQLite file a ``NullPool``: every transaction opens
+    the file again, and SQLite parses the schema again at its first
+    statement, several times the cost of a show view's query. A
+    ``QueuePool`` keeps them, as SQLAlchemy 2 does for a file by default
+    (its pysqlite dialect turns ``check_same_thread`` off for files);
+    pooled connections hold no lock between transactions, and
+    :func:`forget_inherited_connections` still empties the pool after a
+    fork. Other backends pool already.
+    """
+    pool = engine.pool
+    if engine.dialect.name != 'sqlite' or not isinstance(
+            pool, sa.pool.NullPool) or not engine.url.database or (
+            engine.url.database == ':memory:'):
+        return
+    # As Pool.recreate() does, keeping the listeners oslo.db set up.
+    engine.pool = sa.pool.QueuePool(
+        pool._creator, pool_size=5, max_overflow=10,
+        recycle=pool._recycle, echo=pool.echo,
+        logging_name=pool._orig_logging_name,
+        reset_on_return=pool._reset_on_return, pre_ping=pool._pre_ping,
+        _dispatch=pool.dispatch, dialect=pool._dialect)
+    pool.dispose()
+
+
+def get_engine():
+    """The writer engine, started on first use."""
+    return context_manager.writer.get_engine()
+
+
+def forget_inherited_connections():
+    """In a forked process: leave the parent's pooled connections alone.
+
+    A connection is one socket; two processes talking on it corrupt both
+    conversations. ``dispose(close=False)`` empties this process's pool
+    without closing the parent's connections, and it opens its own.
+    """
+    if context_manager.is_started:
+        get_engine().dispose(close=False)
+
+
+def writer():
+    """A writer ORM session of its own, as a context manager."""
+    return context_manager.writer.using(_Scope())
+
+
+def reader():
+    """A reader ORM session of its own, as a context manager."""
+    return context_manager.reader.using(_Scope())
+
+
+def write_connection():
+    """A writer Core connection of its own, as a context manager."""
+    return context_manager.writer.connection.using(_Scope())
+
+
+def read_connection():
+    """A reader Core connection of its own, as a context manager."""
+    return context_manager.reader.connection.using(_Scope())
+
+
+def sqlite_busy(exc):
+    """Whether SQLite refused a write because another one holds the lock.
+
+    Two SQLite transactions that both read before they write (every insert
+    of fault_persist first looks for what is stored already) cannot both
+    upgrade to the write lock: one gets "database is locked" at once,
+    whatever the busy timeout. It succeeds when tried again after the
+    other commits.
+    The notifier's writer thread and a direct call may write together.
+    """
+    # oslo.db hands OperationalError on as it is.
+    return (isinstance(exc, sa.exc.OperationalError)
+            and 'database is locked' in str(exc.orig))
+
+
+def settle_again(exc):
+    """Whether another writer got in the way, and a second pass settles it.
+
+    It stored one of our entries or tasks first, or purged a task we were
+    adding to, or holds SQLite's write lock: a second pass sees what it
+    did.
+    """
+    return isinstance(exc, (db_exc.DBDuplicateEntry,
+                            db_exc.DBReferenceError)) or sqlite_busy(exc)
+
+
+def exactly_of(project_id, rows):
+    """The rows whose ``project_id`` is exactly ``project_id``.
+
+    A project's records are compared exactly: a database collation that
+    folds case or ignores trailing spaces (MariaDB's default) must not let
+    ``'PROJ-B'`` or ``'proj-b '`` read project ``proj-b``.
+
+    :param project_id: the project, or ``None`` for rows of any project.
+    :param rows: rows with a ``project_id``.
+    :returns: a list of the rows kept, in order.
+    """
+    if project_id is None:
+        return list(rows)
+    return [row for row in rows if row.project_id == project_id]

@@ -1,0 +1,363 @@
+"""Storage of faults: insert, show view, history, resolve, delete, purge.
+
+Idempotent inserts on ``message_id``; the show view's statements are Core
+and built once; the history pages through ``(created, id)``. Who may see
+what is the caller's decision (:mod:`fault_persist.faults`).
+"""
+
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import utils as db_utils
+import sqlalchemy as sa
+
+from fault_persist.db import engine as db_engine
+from fault_persist.db import models
+from fault_persist.db import resolution
+
+#: The resource type of a fault that names no resource; never resolved by
+#: a task, never in a show view.
+HOST = resolution.HOST
+
+_FAULTS = models.InstanceFault.__table__
+# Built once: a capture runs these for every batch, and SQLAlchemy then
+# finds them in its compiled cache without working out their cache keys.
+_INSERT_FAULTS = sa.insert(_FAULTS)
+_STORED_FAULT_IDS = sa.select(_FAULTS.c.message_id, _FAULTS.c.id).where(
+    _FAULTS.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
+
+
+@oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
+                           inc_retry_interval=True, max_retry_interval=0.5,
+                           exception_checker=db_engine.sqlite_busy)
+def add_faults(rows, resolve=True):
+    """Insert fault rows, once each, whatever was stored before.
+
+    Idempotent on ``message_id``: a row whose ``message_id`` is already
+    stored is not inserted again, and its stored id is returned instead.
+
+    :param rows: a list of dicts of :class:`~models.InstanceFault` columns,
+        each with ``id`` and ``message_id``.
+    :param resolve: store a row resolved when its resource completed a
+        task after it (see
+        :func:`~fault_persist.db.resolution.resolve_new_faults`).
+    :returns: the stored id of each row, in order.
+    """
+    if not rows:
+        return []
+    try:
+        return _add_faults_once(rows, resolve)
+    except db_exc.DBDuplicateEntry:
+        # Another writer stored one of these between our look-up and our
+        # insert: settle each row on its own.
+        return [_add_faults_once([row], resolve)[0] for row in rows]
+
+
+def _add_faults_once(rows, resolve):
+    with db_engine.write_connection() as connection:
+        return add_faults_on(connection, rows, resolve=resolve)
+
+
+def add_faults_on(connection, rows, look_up=True, resolve=True):
+    """Insert the rows not stored yet; the stored id of each row.
+
+    As :func:`add_faults`, in the transaction of ``connection`` (see
+    :func:`fault_persist.db.captured.add_captured`).
+
+    :param connection: a connection in the writer's transaction.
+    :param rows: as :func:`add_faults` takes them.
+    :param look_up: look for rows stored before; without, a row stored
+        before makes the insert fail with ``DBDuplicateEntry``.
+    :param resolve: as :func:`add_faults` takes it.
+    """
+    if not rows:
+        return []
+    stored = {}
+    if look_up:
+        stored = dict(connection.execute(_STORED_FAULT_IDS, {
+            'message_ids': list({row['message_id'] for row in rows})}).all())
+    fresh = []
+    for row in rows:
+        if row['message_id'] not in stored:
+            stored[row['message_id']] = row['id']
+            fresh.append(row)
+    if fresh:
+        connection.execute(_INSERT_FAULTS, resolution.resolve_new_faults(
+            connection, fresh, resolve))
+    return [stored[row['message_id']] for row in rows]
+
+
+def _visible(query, project_id, hosts=True):
+    fault = models.InstanceFault
+    # "= false", not "IS false": MySQL and MariaDB seek an index on an
+    # equality only, and the show view's index has deleted second.
+    query = query.where(fault.deleted == sa.false())
+    if project_id is not None:
+        query = query.where(fault.project_id == project_id)
+    if not hosts:
+        query = query.where(fault.resource_type != HOST)
+    return query
+
+
+def _shown_faults():
+    """The faults a show view may return, newest first: Core, no ORM.
+
+    Only the view's columns; each statement is built once, so SQLAlchemy
+    finds it compiled in its cache on every call.
+    """
+    fault = _FAULTS.c
+    # A range of instance_faults_instance_id_deleted_resolved_at_created_
+    # idx, newest first. "= false", not "IS false": see _visible.
+    return sa.select(fault.created, fault.message, fault.details,
+                     fault.project_id).where(
+        fault.instance_id == sa.bindparam('instance_id'),
+        fault.deleted == sa.false(),
+        fault.resolved_at.is_(None),
+        fault.resource_type != HOST).order_by(
+        fault.created.desc(), fault.id.desc())
+
+
+_LATEST_FAULT = _shown_faults().limit(1)
+_LATEST_FAULTS_OF_PROJECT = _shown_faults().where(
+    _FAULTS.c.project_id == sa.bindparam('project_id'))
+
+
+def get_latest_fault(instance_id, project_id=None):
+    """The newest fault of a resource that shows, or ``None``.
+
+    A fault shows while it is neither deleted nor resolved; a host's fault
+    never shows.
+
+    :param instance_id: the resource's id.
+    :param project_id: when given, only that project's faults count.
+    :returns: a row with ``created``, ``message``, ``details`` and
+        ``project_id``, or ``None``.
+    """
+    with db_engine.read_connection() as connection:
+        if project_id is None:
+            return connection.execute(_LATEST_FAULT, {
+                'instance_id': instance_id}).first()
+        # The first of the project's, compared exactly (see
+        # db_engine.exactly_of).
+        for row in connection.execute(_LATEST_FAULTS_OF_PROJECT, {
+                'instance_id': instance_id, 'project_id': project_id}):
+            if row.project_id == project_id:
+                return row
+        return None
+
+
+#: The most ids one statement of :func:`get_latest_faults` binds.
+LATEST_FAULTS_CHUNK = 1000
+
+
+def _latest_faults_statement():
+    fault = _FAULTS.c
+    order = (fault.created.desc(), fault.id.desc())
+    ranked = sa.select(
+        fault.instance_id, fault.created, fault.message, fault.details,
+        fault.project_id,
+        sa.func.row_number().over(partition_by=fault.instance_id,
+                                  order_by=order).label('newest'),
+        sa.func.row_number().over(
+            partition_by=(fault.instance_id, fault.project_id),
+            order_by=order).label('newest_of_project')).where(
+        fault.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
+        fault.deleted == sa.false(),
+        fault.resolved_at.is_(None),
+        fault.resource_type != HOST).subquery('ranked')
+    return sa.select(
+        ranked.c.instance_id, ranked.c.created, ranked.c.message,
+        ranked.c.details, ranked.c.project_id, ranked.c.newest).where(
+        sa.or_(ranked.c.newest == 1, sa.and_(
+            ranked.c.newest_of_project == 1,
+            ranked.c.project_id == sa.bindparam('project_id'))))
+
+
+_LATEST_FAULTS = _latest_faults_statement()
+
+
+def get_latest_faults(instance_ids, project_id=None):
+    """The newest fault that shows of each of many resources: a page.
+
+    One statement per :data:`LATEST_FAULTS_CHUNK` ids: the index
+    ``instance_faults_instance_id_deleted_resolved_at_created_idx`` gives
+    each resource's few unresolved faults, and ``ROW_NUMBER()`` ranks
+    them, per resource and per resource and project, in that one pass
+    (SQLite 3.25+, PostgreSQL, MariaDB 10.2+).
+
+    :param instance_ids: the resources' ids, each once.
+    :param project_id: the caller's project, or ``None``.
+    :returns: ``{instance_id: (newest, newest_of_project)}`` for the
+        resources with a fault that shows: ``newest`` the newest row (with
+        ``created``, ``message``, ``details``, ``project_id``), and
+        ``newest_of_project`` the newest of ``project_id`` (compared
+        exactly), or ``None``.
+    """
+    latest = {}
+    instance_ids = list(instance_ids)
+    with db_engine.read_connection() as connection:
+        for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
+            rows = connection.execute(_LATEST_FAULTS, {
+                'instance_ids': instance_ids[
+                    start:start + LATEST_FAULTS_CHUNK],
+                'project_id': project_id or ''})
+            for row in rows:
+                newest, own = latest.get(row.instance_id, (None, None))
+                if row.newest == 1:
+                    newest = row
+                if project_id and row.project_id == project_id and (
+                        own is None or row.newest == 1):
+                    own = row
+                latest[row.instance_id] = (newest, own)
+    return latest
+
+
+def list_faults(instance_id=None, project_id=None, since=None, before=None,
+                limit=None, marker=None, resource_type=None, unresolved=False,
+                hosts=True, code=None, event_type=None):
+    """Non-deleted faults, newest first, a page at a time.
+
+    :param instance_id: only this resource's faults.
+    :param project_id: only this project's faults.
+    :param since: only faults created at or after this naive UTC datetime.
+    :param before: only faults created before this naive UTC datetime.
+    :param limit: the largest number of faults returned.
+    :param marker: the id of the last fault of the previous page.
+    :param resource_type: only faults of resources of this kind.
+    :param unresolved: only faults not resolved.
+    :param hosts: whether host faults (``resource_type`` ``host``) are
+        listed.
+    :param code: only faults with this code.
+    :param event_type: only faults of this event type.
+    :returns: a list of :class:`~models.InstanceFault`.
+    :raises: :class:`LookupError` when ``marker`` is not a visible fault.
+    """
+    fault = models.InstanceFault
+    with db_engine.reader() as session:
+        query = _visible(sa.select(fault), project_id, hosts)
+        if instance_id is not None:
+            query = query.where(fault.instance_id == instance_id)
+        if resource_type is not None:
+            query = query.where(fault.resource_type == resource_type)
+        if unresolved:
+            query = query.where(fault.resolved_at.is_(None))
+        if code is not None:
+            query = query.where(fault.code == code)
+        if event_type is not None:
+            query = query.where(fault.event_type == event_type)
+        if since is not None:
+            query = query.where(fault.created >= since)
+        if before is not None:
+            query = query.where(fault.created < before)
+        marker_row = None
+        if marker is not None:
+            marker_row = session.execute(
+                _visible(sa.select(fault), project_id, hosts).where(
+                    fault.id == marker)).scalars().first()
+            if marker_row is None or not db_engine.exactly_of(
+                    project_id, [marker_row]):
+                raise LookupError(marker)
+        query = db_utils.paginate_query(
+            query, fault, limit, ['created', 'id'], marker=marker_row,
+            sort_dir='desc')
+        return db_engine.exactly_of(project_id,
+                                    session.execute(query).scalars())
+
+
+def get_fault_by_id(fault_id):
+    """One non-deleted fault by its id, or ``None``.
+
+    Who may see it is the caller's decision (see ``faults``).
+
+    :param fault_id: the fault's ``id``.
+    :returns: an :class:`~models.InstanceFault` or ``None``.
+    """
+    fault = models.InstanceFault
+    with db_engine.reader() as session:
+        return session.execute(
+            _visible(sa.select(fault), None).where(
+                fault.id == fault_id)).scalars().first()
+
+
+def fault_projects(instance_id):
+    """The projects of the non-deleted faults of a resource.
+
+    :param instance_id: the resource's id.
+    :returns: a set of project ids (``None`` for faults of no project).
+    """
+    fault = models.InstanceFault
+    with db_engine.reader() as session:
+        return set(session.execute(
+            sa.select(fault.project_id).distinct().where(
+                fault.instance_id == instance_id,
+                fault.deleted == sa.false())).scalars())
+
+
+def _of_projects(query, project_ids):
+    if project_ids is None:
+        return query
+    column = models.InstanceFault.project_id
+    named = [project for project in project_ids if project is not None]
+    clauses = [column.in_(named)] if named else []
+    if None in project_ids:
+        clauses.append(column.is_(None))
+    return query.where(sa.or_(*clauses) if clauses else sa.false())
+
+
+def resolve_faults(instance_id, resolved_at, project_ids=None):
+    """Mark every unresolved, non-deleted fault of a resource resolved.
+
+    :param instance_id: the resource's id.
+    :param resolved_at: the naive UTC time of the resolution.
+    :param project_ids: only the faults of these projects (``None`` in it
+        for faults of no project); every fault when ``None``.
+    :returns: how many faults were marked.
+    """
+    fault = models.InstanceFault
+    with db_engine.writer() as session:
+        return session.execute(_of_projects(
+            sa.update(fault)
+            .where(fault.instance_id == instance_id,
+                   fault.deleted == sa.false(),
+                   fault.resolved_at.is_(None)), project_ids)
+            .values(resolved_at=resolved_at)).rowcount
+
+
+def soft_delete_faults(instance_id, deleted_at, project_ids=None):
+    """Mark every fault of an instance deleted.
+
+    :param instance_id: the instance's id.
+    :param deleted_at: the naive UTC time of the deletion.
+    :param project_ids: as :func:`resolve_faults` takes them.
+    :returns: how many faults were marked.
+    """
+    fault = models.InstanceFault
+    with db_engine.writer() as session:
+        result = session.execute(_of_projects(
+            sa.update(fault)
+            .where(fault.instance_id == instance_id,
+                   fault.deleted == sa.false()), project_ids)
+            .values(deleted=True, deleted_at=deleted_at, updated=deleted_at))
+        return result.rowcount
+
+
+def purge_faults(cutoff, batch_size=1000):
+    """Delete, for good, every fault created before ``cutoff``.
+
+    Deletes in batches so that no transaction holds locks on the whole
+    table while a service keeps writing.
+
+    :param cutoff: a naive UTC datetime.
+    :param batch_size: how many rows one transaction deletes.
+    :returns: how many faults were deleted.
+    """
+    fault = models.InstanceFault
+    total = 0
+    while True:
+        with db_engine.writer() as session:
+            ids = list(session.execute(
+                sa.select(fault.id).where(fault.created < cutoff)
+                .limit(batch_size)).scalars())
+            if not ids:
+                return total
+            session.execute(sa.delete(fault).where(fault.id.in_(ids)))
+        total += len(ids)
