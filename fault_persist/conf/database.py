@@ -23,6 +23,19 @@ database_opts = [
                      'initialised. Convenient with the embedded SQLite '
                      'database; with a shared database run '
                      '"fault-persist-manage db sync" instead.'),
+    cfg.StrOpt('sqlite_journal_mode',
+               default='wal',
+               choices=[('wal', 'write-ahead log: one fsync per commit, and '
+                                'readers never wait for the writer'),
+                        ('delete', 'SQLite\'s own default: a rollback '
+                                   'journal, two or more fsyncs per commit')],
+               help='Journal of the embedded SQLite database (a file; '
+                    'other databases ignore it). With "wal" every commit '
+                    'is still durable (synchronous=FULL) and costs one '
+                    'fsync; the file needs "-wal" and "-shm" files beside '
+                    'it, so every process that reads it (the CLI, the API) '
+                    'needs write access to its directory, and it must be '
+                    'on a local file system.'),
     cfg.IntOpt('db_max_retries',
                default=0, min=-1,
                help='How many times to retry the first connection to the '

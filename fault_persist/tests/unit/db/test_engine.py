@@ -1,7 +1,9 @@
 """The engine's URL and connection settings, without a database."""
 
+import fixtures
 from oslo_config import cfg
 from oslo_db import options as db_options
+from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 import testtools
 
@@ -80,3 +82,26 @@ class TestStatementTimeouts(testtools.TestCase):
     def test_zero_leaves_them_unset(self):
         url = db_engine._engine_url('postgresql+psycopg2://u@db/x', 3, 0)
         self.assertNotIn('options', url)
+
+
+class TestSQLiteJournal(testtools.TestCase):
+
+    def _journal_of(self, mode):
+        directory = self.useFixture(fixtures.TempDir()).path
+        facade = enginefacade.transaction_context()
+        db_engine.configure_facade(
+            facade, 'sqlite:///%s/faults.sqlite' % directory,
+            sqlite_journal_mode=mode)
+        engine = facade.writer.get_engine()
+        self.addCleanup(engine.dispose)
+        with engine.connect() as connection:
+            return (connection.exec_driver_sql(
+                'PRAGMA journal_mode').scalar(),
+                connection.exec_driver_sql('PRAGMA synchronous').scalar())
+
+    def test_a_file_gets_a_write_ahead_log_durable_at_each_commit(self):
+        # synchronous 2 is FULL: the log is fsynced at every commit.
+        self.assertEqual(('wal', 2), self._journal_of('wal'))
+
+    def test_the_rollback_journal_on_request(self):
+        self.assertEqual(('delete', 2), self._journal_of('delete'))
