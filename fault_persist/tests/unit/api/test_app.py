@@ -1,5 +1,6 @@
 """The application around the views: its middleware and JSON bodies."""
 
+import datetime
 import json
 
 import webtest
@@ -42,3 +43,44 @@ class TestApplication(api_behaviour.ApiBehaviourFixtures, base.TestCase):
         response = self.get('/v1/faults', headers={'Origin': ORIGIN})
         self.assertNotIn('Access-Control-Allow-Origin', response.headers)
         self.assertTrue(response.headers['X-OpenStack-Request-ID'])
+
+
+class TestJSONBodies(base.TestCase):
+    """The bytes of a body, whichever encoder writes them."""
+
+    def setUp(self):
+        super().setUp()
+        self.provider = api_app.flask_app().json
+
+    def standard(self, document):
+        return (json.dumps(document, ensure_ascii=False,
+                           separators=(',', ':'),
+                           default=self.provider.default)
+                + '\n').encode('utf-8')
+
+    def test_same_bytes_as_the_standard_library(self):
+        document = {'entries': [{'id': 7, 'message': 'Échec "x"\n\t\\ \x01',
+                                 'ok': True, 'none': None, 'n': -3,
+                                 'emoji': '\U0001f600', 'list': [1, 2.5]}],
+                    'entries_links': []}
+        self.assertEqual(self.standard(document),
+                         self.provider.encode(document))
+
+    def test_lone_surrogate_is_escaped(self):
+        body = self.provider.encode({'text': 'a\ud800b'})
+        self.assertEqual(b'{"text":"a\\ud800b"}\n', body)
+
+    def test_integer_beyond_64_bits(self):
+        self.assertEqual(b'{"n":18446744073709551616}\n',
+                         self.provider.encode({'n': 2 ** 64}))
+
+    def test_keys_that_are_not_text(self):
+        self.assertEqual(b'{"1":2}\n', self.provider.encode({1: 2}))
+
+    def test_datetimes_as_flask_writes_them(self):
+        when = datetime.datetime(2026, 1, 2, 3, 4, 5)
+        self.assertEqual(self.standard({'at': when}),
+                         self.provider.encode({'at': when}))
+
+    def test_what_json_cannot_hold_raises_type_error(self):
+        self.assertRaises(TypeError, self.provider.encode, {'x': object()})
