@@ -22,10 +22,12 @@ keep, and WebOb-free views. See doc/source/user/http-api.rst.
 
 import json
 import os
+import re
 
 import flask
 from flask.json import provider
 import orjson
+from oslo_context import context as o_context
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
@@ -178,6 +180,35 @@ class _Authenticated:
         return self.application(environ, start_response)
 
 
+class _RequestId(request_id.RequestId):
+    """oslo.middleware's ``request_id``, without WebOb around each request.
+
+    The same environ keys (``openstack.request_id``; and
+    ``openstack.global_request_id`` from an inbound
+    ``X-OpenStack-Request-ID`` in the ``req-<uuid>`` form) and the same
+    response header. oslo.middleware's wraps every request and response
+    in WebOb objects to add that header, about 0.1 ms of every call;
+    this adds it to the headers the application starts its response with.
+    """
+
+    def __call__(self, environ, start_response):
+        inbound = environ.get('HTTP_X_OPENSTACK_REQUEST_ID', '')
+        if re.match(request_id.ID_FORMAT, inbound):
+            environ[request_id.GLOBAL_REQ_ID] = inbound
+        req_id = o_context.generate_request_id()
+        environ[request_id.ENV_REQUEST_ID] = req_id
+        names = [request_id.HTTP_RESP_HEADER_REQUEST_ID]
+        names.extend(self.compat_headers)
+
+        def start_with_id(status, headers, exc_info=None):
+            given = {name.lower() for name, _ in headers}
+            headers = list(headers) + [(name, req_id) for name in names
+                                       if name.lower() not in given]
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, start_with_id)
+
+
 def _authenticating(application, conf):
     strategy = conf[api_opts.GROUP].auth_strategy
     marked = _Authenticated(application)
@@ -211,12 +242,13 @@ def build_app(conf):
                              public_page=strategy != api_opts.HTTP_BASIC)
     # A layer whose options make it a no-op is left out: each of these
     # wraps every request and response in WebOb objects (about 0.1 ms a
-    # layer), and their options are not reloaded while running.
+    # layer), and their options are not reloaded while running. The
+    # request id, always there, is added without WebOb (_RequestId).
     cors.set_defaults(**_CORS_DEFAULTS)
     conf.register_opts(cors.CORS_OPTS, group='cors')
     if conf.cors.allowed_origin:
         pipeline = cors.CORS(pipeline, conf)
-    pipeline = request_id.RequestId(pipeline)
+    pipeline = _RequestId(pipeline)
     conf.register_opts(http_proxy_to_wsgi.OPTS, group='oslo_middleware')
     if conf.oslo_middleware.enable_proxy_headers_parsing:
         pipeline = http_proxy_to_wsgi.HTTPProxyToWSGI(pipeline, conf)

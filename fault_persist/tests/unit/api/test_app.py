@@ -3,6 +3,7 @@
 import datetime
 import json
 
+from oslo_middleware import request_id
 import webtest
 
 from fault_persist.api import app as api_app
@@ -84,3 +85,47 @@ class TestJSONBodies(base.TestCase):
 
     def test_what_json_cannot_hold_raises_type_error(self):
         self.assertRaises(TypeError, self.provider.encode, {'x': object()})
+
+
+class TestRequestId(base.TestCase):
+    """oslo.middleware's request id, added without WebOb."""
+
+    GLOBAL = 'req-12345678-1234-1234-1234-123456789abc'
+
+    def call(self, headers=(), inbound=None):
+        seen = {}
+
+        def application(environ, start_response):
+            seen.update(environ)
+            start_response('200 OK', list(headers))
+            return [b'ok']
+
+        environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/'}
+        if inbound is not None:
+            environ['HTTP_X_OPENSTACK_REQUEST_ID'] = inbound
+        started = []
+        body = api_app._RequestId(application)(
+            environ, lambda status, headers, exc_info=None: started.append(
+                (status, headers)))
+        self.assertEqual([b'ok'], list(body))
+        return seen, started[0][1]
+
+    def test_a_new_id_in_the_environ_and_the_response(self):
+        environ, headers = self.call()
+        req_id = environ[request_id.ENV_REQUEST_ID]
+        self.assertRegex(req_id, request_id.ID_FORMAT)
+        self.assertEqual([('x-openstack-request-id', req_id)], headers)
+        self.assertNotIn(request_id.GLOBAL_REQ_ID, environ)
+
+    def test_an_inbound_id_is_the_global_request_id(self):
+        environ, _ = self.call(inbound=self.GLOBAL)
+        self.assertEqual(self.GLOBAL, environ[request_id.GLOBAL_REQ_ID])
+        self.assertNotEqual(self.GLOBAL, environ[request_id.ENV_REQUEST_ID])
+
+    def test_an_inbound_id_of_another_form_is_ignored(self):
+        environ, _ = self.call(inbound='req-<script>')
+        self.assertNotIn(request_id.GLOBAL_REQ_ID, environ)
+
+    def test_a_header_the_application_sets_is_kept(self):
+        _, headers = self.call(headers=[('X-OpenStack-Request-ID', 'mine')])
+        self.assertEqual([('X-OpenStack-Request-ID', 'mine')], headers)
