@@ -67,7 +67,7 @@ def _listing(name, key, allowed, list_function, convert=None):
     query = arguments.read(flask.request.args, allowed | arguments.PAGING)
     max_limit = _max_limit()
     limit = arguments.limit(query.pop('limit', None), max_limit)
-    query.pop('marker', None)
+    marker = query.pop('marker', None)
     if convert:
         convert(query)
     context = flask.g.context
@@ -75,7 +75,7 @@ def _listing(name, key, allowed, list_function, convert=None):
     def fetch(size, marker):
         return list_function(context, limit=size, marker=marker, **query)
 
-    return pages.listing(name, fetch, limit, max_limit, key)
+    return pages.listing(name, fetch, limit, max_limit, key, marker)
 
 
 def _times(query):
@@ -201,14 +201,15 @@ def request_log():
     _entry_query(query)
     max_limit = _max_limit()
     limit = arguments.limit(query.pop('limit', None), max_limit)
-    _entry_marker(query.pop('marker', None))
+    marker = query.pop('marker', None)
+    _entry_marker(marker)
     context = flask.g.context
 
     def fetch(size, marker):
         return fault_persist.list_request_log(context, limit=size,
                                               marker=marker, **query)
 
-    return pages.listing('entries', fetch, limit, max_limit, 'id')
+    return pages.listing('entries', fetch, limit, max_limit, 'id', marker)
 
 
 def _text_download(query):
@@ -268,11 +269,12 @@ def task_entries(task_id):
     query = arguments.read(flask.request.args, arguments.PAGING)
     max_limit = _max_limit()
     limit = arguments.limit(query.get('limit'), max_limit)
-    _entry_marker(query.get('marker'))
+    marker = query.get('marker')
+    _entry_marker(marker)
     context = flask.g.context
 
     def fetch(size, marker):
         return fault_persist.entries_between(context, task_id, limit=size,
                                              marker=marker)
 
-    return pages.listing('entries', fetch, limit, max_limit, 'id')
+    return pages.listing('entries', fetch, limit, max_limit, 'id', marker)
