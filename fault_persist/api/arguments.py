@@ -98,9 +98,10 @@ def limit(value, max_limit):
 
 
 def utc_time(name, value):
-    """An ISO 8601 time as text the Python API reads, checked.
+    """An ISO 8601 time, checked, as the Python API takes it.
 
-    :returns: the time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC).
+    :returns: a naive UTC ``datetime`` (not text the Python API would
+        parse again).
     :raises: :class:`~fault_persist.api.errors.BadRequest`.
     """
     if value is None:
@@ -114,7 +115,7 @@ def utc_time(name, value):
         # Older times would only reach the oldest record; some databases
         # refuse them.
         when = datetime.datetime(1900, 1, 1)
-    return when.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    return when
 
 
 def boolean(name, value):

@@ -11,7 +11,7 @@ import urllib.parse
 import flask
 
 
-def page(fetch, limit, max_limit, key):
+def page(fetch, limit, max_limit, key, marker=None):
     """One page, and whether more records follow it.
 
     :param fetch: ``fetch(limit, marker)`` returns up to ``limit`` records
@@ -21,9 +21,9 @@ def page(fetch, limit, max_limit, key):
     :param max_limit: ``[api] max_limit``: the Python API is never asked
         for more.
     :param key: the field of a record that the next page's marker is.
+    :param marker: the request's ``marker``, as given, or ``None``.
     :returns: ``(records, more)``.
     """
-    marker = flask.request.args.get('marker')
     if limit < max_limit:
         # One record more than the page tells whether another page
         # follows, in the same query.
@@ -53,11 +53,12 @@ def links(records, more, key):
     return [{'rel': 'next', 'href': href}]
 
 
-def listing(name, fetch, limit, max_limit, key):
+def listing(name, fetch, limit, max_limit, key, marker=None):
     """The JSON document of a list endpoint.
 
     :param name: ``faults``, ``entries`` or ``tasks``.
+    :param marker: the request's ``marker``, as given, or ``None``.
     :returns: ``{name: records, name + '_links': links}``.
     """
-    records, more = page(fetch, limit, max_limit, key)
+    records, more = page(fetch, limit, max_limit, key, marker)
     return {name: records, name + '_links': links(records, more, key)}

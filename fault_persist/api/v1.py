@@ -65,8 +65,9 @@ def _max_limit():
 def _listing(name, key, allowed, list_function, convert=None):
     """The document of a list endpoint of ``list_function``."""
     query = arguments.read(flask.request.args, allowed | arguments.PAGING)
-    limit = arguments.limit(query.pop('limit', None), _max_limit())
-    query.pop('marker', None)
+    max_limit = _max_limit()
+    limit = arguments.limit(query.pop('limit', None), max_limit)
+    marker = query.pop('marker', None)
     if convert:
         convert(query)
     context = flask.g.context
@@ -74,7 +75,7 @@ def _listing(name, key, allowed, list_function, convert=None):
     def fetch(size, marker):
         return list_function(context, limit=size, marker=marker, **query)
 
-    return pages.listing(name, fetch, limit, _max_limit(), key)
+    return pages.listing(name, fetch, limit, max_limit, key, marker)
 
 
 def _times(query):
@@ -163,6 +164,17 @@ def fault(fault_id):
                                                    fault_id)}
 
 
+def _may_prefer_text(accept):
+    """Whether an ``Accept`` header may rank text above JSON.
+
+    Without parameters every type it names has the quality 1, and only
+    a type naming ``text`` can then rank text higher (``*/*`` ranks
+    both alike): the usual headers (none, ``application/json``, ``*/*``)
+    need no parsing.
+    """
+    return ';' in accept or 'text' in accept.lower()
+
+
 def _wants_text(query):
     requested = query.pop('format', None)
     if requested is not None:
@@ -171,6 +183,8 @@ def _wants_text(query):
                 description='format must be json or text, not %r.'
                 % requested)
         return requested == 'text'
+    if not _may_prefer_text(flask.request.environ.get('HTTP_ACCEPT', '')):
+        return False
     accept = flask.request.accept_mimetypes
     return accept.best_match([JSON, TEXT]) == TEXT and (
         accept[TEXT] > accept[JSON])
@@ -185,15 +199,17 @@ def request_log():
     if _wants_text(query):
         return _text_download(query)
     _entry_query(query)
-    limit = arguments.limit(query.pop('limit', None), _max_limit())
-    _entry_marker(query.pop('marker', None))
+    max_limit = _max_limit()
+    limit = arguments.limit(query.pop('limit', None), max_limit)
+    marker = query.pop('marker', None)
+    _entry_marker(marker)
     context = flask.g.context
 
     def fetch(size, marker):
         return fault_persist.list_request_log(context, limit=size,
                                               marker=marker, **query)
 
-    return pages.listing('entries', fetch, limit, _max_limit(), 'id')
+    return pages.listing('entries', fetch, limit, max_limit, 'id', marker)
 
 
 def _text_download(query):
@@ -251,12 +267,14 @@ def task_entries(task_id):
     """The entries logged between a task's start and its end (or now)."""
     task_id = _path_task_id(task_id)
     query = arguments.read(flask.request.args, arguments.PAGING)
-    limit = arguments.limit(query.get('limit'), _max_limit())
-    _entry_marker(query.get('marker'))
+    max_limit = _max_limit()
+    limit = arguments.limit(query.get('limit'), max_limit)
+    marker = query.get('marker')
+    _entry_marker(marker)
     context = flask.g.context
 
     def fetch(size, marker):
         return fault_persist.entries_between(context, task_id, limit=size,
                                              marker=marker)
 
-    return pages.listing('entries', fetch, limit, _max_limit(), 'id')
+    return pages.listing('entries', fetch, limit, max_limit, 'id', marker)

@@ -3,10 +3,11 @@
 ``fault_persist.api.wsgi:application``; the configuration files come
 from the environment variable ``FAULT_PERSIST_CONFIG_FILE``, a
 comma-separated list (default ``/etc/fault-persist/fault-persist.conf``).
-Example::
+Example (``http11-socket`` keeps a client's connection alive between its
+calls)::
 
     FAULT_PERSIST_CONFIG_FILE=/etc/fault-persist/api.conf \\
-        uwsgi --http-socket 127.0.0.1:8787 --processes 2 --threads 4 \\
+        uwsgi --http11-socket 127.0.0.1:8787 --processes 2 --threads 4 \\
               --module fault_persist.api.wsgi:application
 
 or ``gunicorn --worker-class gthread --threads 4 --bind 127.0.0.1:8787
