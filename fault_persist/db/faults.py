@@ -132,17 +132,18 @@ def get_latest_fault(instance_id, project_id=None):
     :returns: a row with ``created``, ``message``, ``details`` and
         ``project_id``, or ``None``.
     """
-    with db_engine.read_connection() as connection:
-        if project_id is None:
-            return connection.execute(_LATEST_FAULT, {
-                'instance_id': instance_id}).first()
-        # The first of the project's, compared exactly (see
-        # db_engine.exactly_of).
-        for row in connection.execute(_LATEST_FAULTS_OF_PROJECT, {
-                'instance_id': instance_id, 'project_id': project_id}):
-            if row.project_id == project_id:
-                return row
-        return None
+    # One statement, no transaction: see db_engine.read_rows.
+    if project_id is None:
+        rows = db_engine.read_rows(_LATEST_FAULT,
+                                   {'instance_id': instance_id})
+        return rows[0] if rows else None
+    # The first of the project's, compared exactly (see
+    # db_engine.exactly_of).
+    for row in db_engine.read_rows(_LATEST_FAULTS_OF_PROJECT, {
+            'instance_id': instance_id, 'project_id': project_id}):
+        if row.project_id == project_id:
+            return row
+    return None
 
 
 #: The most ids one statement of :func:`get_latest_faults` binds.
