@@ -292,8 +292,9 @@ class _ReadPlan:
     def __init__(self, dialect, statement):
         self.compiled = compiled = statement.compile(dialect=dialect)
         columns = list(statement.selected_columns)
+        # An unnamed or unusable name becomes _<position>.
         self.row_type = collections.namedtuple(
-            'Row', [column.key for column in columns])
+            'Row', [str(column.key) for column in columns], rename=True)
         # What SQLAlchemy's result applies to each column (e.g. text to
         # datetime on SQLite); no type of ours depends on the driver's
         # type code.

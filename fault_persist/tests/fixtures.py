@@ -93,6 +93,37 @@ class SQLStatements(fixtures.Fixture):
         self.statements.append(' '.join(statement.split()))
 
 
+class SQLiteStatements(fixtures.Fixture):
+    """Every statement SQLite runs for fault_persist's engine.
+
+    Below SQLAlchemy, unlike :class:`SQLStatements`: what SQLAlchemy runs,
+    what a DB-API cursor runs (:func:`fault_persist.db.engine.read_rows`)
+    and what the driver runs of itself (an implicit ``BEGIN``, the
+    ``ROLLBACK`` of the pool's reset at check-in), from each check-out
+    (after oslo.db's pre-ping) to its check-in. SQLite only.
+
+    ``statements``: each statement's text, whitespace folded, in order.
+    """
+
+    def _setUp(self):
+        self.statements = []
+        engine = db_engine.get_engine()
+        for name, listener in (('checkout', self._trace),
+                               ('checkin', self._untrace)):
+            sa.event.listen(engine, name, listener)
+            self.addCleanup(sa.event.remove, engine, name, listener)
+
+    def _trace(self, dbapi_connection, record, proxy):
+        dbapi_connection.set_trace_callback(self._note)
+
+    def _untrace(self, dbapi_connection, record):
+        if dbapi_connection is not None:
+            dbapi_connection.set_trace_callback(None)
+
+    def _note(self, statement):
+        self.statements.append(' '.join(statement.split()))
+
+
 class TimeOverride(fixtures.Fixture):
     """Freeze ``oslo_utils.timeutils.utcnow()`` at ``when`` (naive UTC)."""
 
