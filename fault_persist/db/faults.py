@@ -195,20 +195,19 @@ def get_latest_faults(instance_ids, project_id=None):
     """
     latest = {}
     instance_ids = list(instance_ids)
-    with db_engine.read_connection() as connection:
-        for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
-            rows = connection.execute(_LATEST_FAULTS, {
-                'instance_ids': instance_ids[
-                    start:start + LATEST_FAULTS_CHUNK],
-                'project_id': project_id or ''})
-            for row in rows:
-                newest, own = latest.get(row.instance_id, (None, None))
-                if row.newest == 1:
-                    newest = row
-                if project_id and row.project_id == project_id and (
-                        own is None or row.newest == 1):
-                    own = row
-                latest[row.instance_id] = (newest, own)
+    for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
+        # One statement, no transaction: see db_engine.read_rows.
+        rows = db_engine.read_rows(_LATEST_FAULTS, {
+            'instance_ids': instance_ids[start:start + LATEST_FAULTS_CHUNK],
+            'project_id': project_id or ''})
+        for row in rows:
+            newest, own = latest.get(row.instance_id, (None, None))
+            if row.newest == 1:
+                newest = row
+            if project_id and row.project_id == project_id and (
+                    own is None or row.newest == 1):
+                own = row
+            latest[row.instance_id] = (newest, own)
     return latest
 
 

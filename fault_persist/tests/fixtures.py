@@ -79,6 +79,11 @@ def ensure_default_engine():
 class SQLStatements(fixtures.Fixture):
     """The SQL statements fault_persist's engine runs while in use.
 
+    Those SQLAlchemy executes, and those
+    :func:`fault_persist.db.engine.read_rows` runs on a DB-API cursor
+    (each as compiled for the engine, before an ``IN`` list is rendered).
+    :class:`SQLiteStatements` sees what the database runs besides.
+
     ``statements``: each statement's text, whitespace folded, in order.
     """
 
@@ -88,8 +93,19 @@ class SQLStatements(fixtures.Fixture):
         sa.event.listen(engine, 'before_cursor_execute', self._note)
         self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
                         self._note)
+        read_rows = db_engine.read_rows
+
+        def noted_read_rows(statement, parameters=None):
+            self._fold(str(statement.compile(dialect=engine.dialect)))
+            return read_rows(statement, parameters)
+
+        self.useFixture(fixtures.MockPatchObject(db_engine, 'read_rows',
+                                                 noted_read_rows))
 
     def _note(self, conn, cursor, statement, *args):
+        self._fold(statement)
+
+    def _fold(self, statement):
         self.statements.append(' '.join(statement.split()))
 
 
