@@ -195,9 +195,19 @@ class _Viewer:
     def __init__(self, ctxt):
         self.ctxt = ctxt
         self.project_id = ctxt.project_id
-        self.credentials = policy.credentials(ctxt)
+        self._credentials = policy.UNSET
         self._readable = {}
         self._details = {}
+
+    @property
+    def credentials(self):
+        """The caller's policy credentials, worked out at the first rule.
+
+        A resource without a fault (most of them) asks no rule at all.
+        """
+        if self._credentials is policy.UNSET:
+            self._credentials = policy.credentials(self.ctxt)
+        return self._credentials
 
     def readable(self, project_id):
         """Whether the caller may read a fault of ``project_id``."""
