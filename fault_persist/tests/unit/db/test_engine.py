@@ -217,6 +217,19 @@ class TestReadRows(base.TestCase):
         self.assertEqual(0, self.engine.pool.checkedout())
         self.assertEqual(1, len(set(map(id, used))))
 
+    def test_sqlite_file_connections_are_kept_and_not_pinged(self):
+        self.assertIsInstance(self.engine.pool, sa.pool.QueuePool)
+        connection = self.engine.raw_connection()
+        dbapi_connection = connection.dbapi_connection
+        connection.close()
+        ran = []
+        dbapi_connection.set_trace_callback(ran.append)
+        self.addCleanup(dbapi_connection.set_trace_callback, None)
+        connection = self.engine.raw_connection()
+        self.assertIs(dbapi_connection, connection.dbapi_connection)
+        connection.close()
+        self.assertEqual([], ran)
+
     def test_database_down_is_a_connection_error(self):
         with fp_fixtures.UnreachableDatabase():
             self.assertRaises(db_exc.DBConnectionError,
