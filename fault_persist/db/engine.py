@@ -233,8 +233,9 @@ def read_rows(statement, parameters=None):
     execution. Here the statement, compiled once per dialect, runs on the
     DB-API cursor of a connection of the engine's pool:
 
-    * the pool is oslo.db's, with its pre-ping at check-out, its
-      process guard and the reset (``rollback()``) at check-in;
+    * the pool is the engine's, with oslo.db's pre-ping at check-out (on
+      a server), its process guard, and the reset (``rollback()``) at
+      check-in;
     * SQLite: oslo.db's connections run in the driver's autocommit
       mode (``isolation_level = None``), so a SELECT opens no
       transaction and the reset has none to roll back;
