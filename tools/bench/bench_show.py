@@ -10,14 +10,17 @@ Usage::
 
 SQLite files are built once per size (``<db>-<size>.sqlite``, bulk
 inserted after our migrations) and reused by later runs; delete them to
-build again. With ``--postgresql URL`` the database named in the URL is
-created (it must not exist, or be one this bench made: it is dropped and
-built again) and dropped at the end, with ``psql`` as the server's admin.
+build again. With ``--postgresql URL`` a database per size, named as in
+the URL with a ``_<size>`` suffix, is created (it must not exist, or be
+one this bench made: it is dropped and built again) and dropped at the
+end, with ``psql`` as the server's admin.
 
 Each instance has five faults, newest last: the three oldest resolved,
 one in ten instances deleted, and one fault in a hundred a host's. One
-instance in ten projects. At each size, interleaved in one process,
-the median of ``--rounds`` rounds of ``--loops`` calls, in us per call:
+instance in ten projects. At each size, the median of ``--rounds``
+rounds of ``--loops`` calls, in us per call; in one process, every call
+of every size in each round (in a shifted order), so that the sizes meet
+the same load of other work:
 
 * ``raw``: the show view's indexed query (the newest visible fault of an
   instance), on one DB-API connection held open: the floor;
@@ -311,33 +314,60 @@ def _raw_page_sql(backend):
         '\'host\') AS newest WHERE n = 1' % backend.false)
 
 
-def _measure(calls, loops, rounds, clock):
-    results = {name: [] for name in calls}
-    names = list(calls)
+def _measure(sizes, loops, rounds, clock):
+    """Median us per call of each size's calls, all sizes in every round.
+
+    :param sizes: ``{size: (facade, calls)}``; each size's calls run with
+        its facade patched in.
+    :returns: ``{size: {call name: median}}``.
+    """
+    results = {size: {name: [] for name in calls}
+               for size, (facade, calls) in sizes.items()}
+    order = [(size, name) for size, (facade, calls) in sizes.items()
+             for name in calls]
     for round_ in range(rounds):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
+        # Each round in another order; every size meets the same load
+        # (other work on the machine) as the others.
+        shift = round_ * len(order) // rounds
+        for size, name in order[shift:] + order[:shift]:
+            facade, calls = sizes[size]
             call, args, factor = calls[name]
-            results[name].append(_per_call_us(
-                call, args, max(3, int(loops * factor)), clock))
-    return {name: statistics.median(times)
-            for name, times in results.items()}
+            restore = db_engine.context_manager.patch_factory(facade)
+            try:
+                results[size][name].append(_per_call_us(
+                    call, args, max(3, int(loops * factor)), clock))
+            finally:
+                restore()
+    return {size: {name: statistics.median(times)
+                   for name, times in calls.items()}
+            for size, calls in results.items()}
 
 
-def _run(backend, loops, rounds, clock):
-    facade = enginefacade.transaction_context()
-    # As fault_persist.init() configures its own engine.
-    db_engine.configure_facade(facade, backend.url)
-    restore = db_engine.context_manager.patch_factory(facade)
+def _run(backends, loops, rounds, clock):
+    """Measure the backends of every size, interleaved.
+
+    :param backends: ``{size: backend}``, each built.
+    :returns: ``{size: (medians, shown)}``.
+    """
+    prepared, shown, cleanups = {}, {}, []
     try:
-        calls, connection, shown = _calls(backend, backend.size)
-        try:
-            return _measure(calls, loops, rounds, clock), shown
-        finally:
-            connection.close()
+        for size, backend in backends.items():
+            facade = enginefacade.transaction_context()
+            # As fault_persist.init() configures its own engine.
+            db_engine.configure_facade(facade, backend.url)
+            cleanups.append(facade.writer.get_engine().dispose)
+            restore = db_engine.context_manager.patch_factory(facade)
+            try:
+                calls, connection, shown[size] = _calls(backend, size)
+            finally:
+                restore()
+            cleanups.append(connection.close)
+            prepared[size] = (facade, calls)
+        medians = _measure(prepared, loops, rounds, clock)
+        return {size: (medians[size], shown[size]) for size in backends}
     finally:
-        restore()
-        facade.writer.get_engine().dispose()
+        for cleanup in reversed(cleanups):
+            cleanup()
 
 
 def _report(name, sizes, results):
@@ -407,14 +437,15 @@ def main():
         kinds.append(('postgresql',
                       lambda size: PostgreSQL(args.postgresql, size)))
     for name, make in kinds:
-        results = {}
-        for size in sizes:
-            backend = make(size)
-            backend.build()
-            try:
-                results[size] = _run(backend, args.loops, args.rounds,
-                                     CLOCKS[args.clock])
-            finally:
+        backends = {}
+        try:
+            for size in sizes:
+                backends[size] = make(size)
+                backends[size].build()
+            results = _run(backends, args.loops, args.rounds,
+                           CLOCKS[args.clock])
+        finally:
+            for backend in backends.values():
                 backend.drop()
         _report(name, sizes, results)
         print()
