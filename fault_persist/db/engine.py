@@ -265,9 +265,11 @@ def read_rows(statement, parameters=None):
     dialect = engine.dialect
     plan = _read_plan(dialect, statement)
     sql, values = plan.bound(parameters or {})
+    # What SQLAlchemy's Connection translates, and how: a failed check-out
+    # when it is the driver's; any failure of the statement.
     try:
         connection = engine.raw_connection()
-    except Exception as exc:
+    except dialect.loaded_dbapi.Error as exc:
         _raise_translated(exc, engine)
     try:
         rows = _fetch_outside_transaction(connection.dbapi_connection,
@@ -281,6 +283,11 @@ def read_rows(statement, parameters=None):
         else:
             connection.close()
         _raise_translated(exc, engine)
+    except BaseException:
+        # Interrupted midway (a greenlet killed, Ctrl-C): the connection's
+        # state is unknown, so it is closed, not pooled.
+        connection.invalidate()
+        raise
     connection.close()
     return plan.rows(rows)
 

@@ -210,6 +210,27 @@ class TestReadRows(base.TestCase):
         self.assertRaises(sqlite3.ProgrammingError, lost.execute,
                           'SELECT 1')
 
+    def test_interrupted_read_closes_its_connection(self):
+        used = self._checked_out()
+        with mock.patch.object(db_engine, '_fetch_outside_transaction',
+                               side_effect=KeyboardInterrupt):
+            self.assertRaises(KeyboardInterrupt, db_engine.read_rows,
+                              db_faults._LATEST_FAULT,
+                              {'instance_id': self.instance_id})
+        self.assertEqual(0, self.engine.pool.checkedout())
+        self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
+        interrupted, fresh = used
+        self.assertIsNot(interrupted, fresh)
+
+    def test_pool_timeout_is_not_a_database_error(self):
+        # As through SQLAlchemy's Connection: only the driver's errors
+        # are translated.
+        with mock.patch.object(self.engine, 'raw_connection',
+                               side_effect=sa.exc.TimeoutError('pool')):
+            self.assertRaises(sa.exc.TimeoutError, db_engine.read_rows,
+                              db_faults._LATEST_FAULT,
+                              {'instance_id': self.instance_id})
+
     def test_connection_goes_back_to_the_pool(self):
         used = self._checked_out()
         for _ in range(3):
