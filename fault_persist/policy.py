@@ -63,7 +63,7 @@ class _Enforcer(o_policy.Enforcer):
             self.forget_decisions()
         key = None
         if credentials is not None:
-            key = (rule, credentials, _frozen(target))
+            key = (rule, credentials, _target_key(target))
             with self._lock:
                 decision = self._decisions.get(key)
                 if decision is not None:
@@ -77,6 +77,22 @@ class _Enforcer(o_policy.Enforcer):
                 if len(self._decisions) > DECISIONS_KEPT:
                     self._decisions.popitem(last=False)
         return decision
+
+
+def _target_key(target):
+    """``target`` as a key: its items in order, or frozen when unhashable.
+
+    A target is a flat dict of text (``{'project_id': ...}``); in the
+    order it was built, equal targets built alike give equal keys, and a
+    key never matches another target (one built in another order is at
+    worst remembered twice). No sorting per question.
+    """
+    key = tuple(target.items())
+    try:
+        hash(key)
+    except TypeError:
+        return _frozen(target)
+    return key
 
 
 def _frozen(value):
@@ -103,9 +119,11 @@ def credentials(context):
     values = context.to_policy_values()
     try:
         # The usual values are text, None, booleans and lists of roles.
-        key = tuple(sorted(
-            (name, tuple(value) if type(value) is list else value)
-            for name, value in values.items()))
+        # In the context's own order, not sorted: every context of a class
+        # gives its values in one order, so equal credentials give equal
+        # keys, and a key never matches other credentials.
+        key = tuple([(name, tuple(value) if type(value) is list else value)
+                     for name, value in values.items()])
         hash(key)
         return key
     except TypeError:

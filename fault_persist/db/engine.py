@@ -5,10 +5,14 @@ fault_persist keeps its *own* transaction context manager,
 host service even when both live in one database. Callers pass no session:
 each query of :mod:`fault_persist.db` opens its transaction with
 :func:`reader`, :func:`writer`, :func:`read_connection` or
-:func:`write_connection`, on a private scope object.
+:func:`write_connection`, on a private scope object. A read of one
+statement that needs no transaction (the show view) runs with
+:func:`read_rows`, on the same engine and pool.
 """
 
+import collections
 import os
+import weakref
 
 from oslo_db import exception as db_exc
 from oslo_db import options as db_options
@@ -34,6 +38,9 @@ def error_reason(exc):
 
 #: The transaction context manager of every fault_persist query.
 context_manager = enginefacade.transaction_context()
+# Its writer, made once: every access to ``.writer`` makes a new one. It
+# follows context_manager's factory, patched or not.
+_WRITER = context_manager.writer
 
 
 @enginefacade.transaction_context_provider
@@ -182,6 +189,10 @@ def _keep_sqlite_connections(engine):
     pooled connections hold no lock between transactions, and
     :func:`forget_inherited_connections` still empties the pool after a
     fork. Other backends pool already.
+
+    Without oslo.db's pre-ping: it finds a connection a server dropped,
+    and a SQLite file has no server; its ``SELECT 1`` cost every check-out
+    (every show view) about 2 microseconds, a tenth of the query.
     """
     pool = engine.pool
     if engine.dialect.name != 'sqlite' or not isinstance(
@@ -193,14 +204,19 @@ def _keep_sqlite_connections(engine):
         pool._creator, pool_size=5, max_overflow=10,
         recycle=pool._recycle, echo=pool.echo,
         logging_name=pool._orig_logging_name,
-        reset_on_return=pool._reset_on_return, pre_ping=pool._pre_ping,
+        reset_on_return=pool._reset_on_return, pre_ping=False,
         _dispatch=pool.dispatch, dialect=pool._dialect)
     pool.dispose()
 
 
 def get_engine():
-    """The writer engine, started on first use."""
-    return context_manager.writer.get_engine()
+    """The writer engine, started on first use.
+
+    Also the engine of a reader: oslo.db's readers are synchronous (they
+    see what a writer just committed) unless configured otherwise, and
+    fault_persist does not.
+    """
+    return _WRITER.get_engine()
 
 
 def forget_inherited_connections():
@@ -232,6 +248,189 @@ def write_connection():
 def read_connection():
     """A reader Core connection of its own, as a context manager."""
     return context_manager.reader.connection.using(_Scope())
+
+
+def read_rows(statement, parameters=None):
+    """The rows of one SELECT, read on a pooled connection, no transaction.
+
+    For a read that is one statement, run often (a show view): it needs
+    no transaction, and a transaction costs more than the query. Through
+    :func:`read_connection`, oslo.db's enginefacade opens and ends one
+    around it: on SQLite a ``BEGIN`` and a ``ROLLBACK`` statement of their
+    own (oslo.db's ``begin`` listener emits the ``BEGIN``), on PostgreSQL
+    the driver's ``BEGIN`` and the ``ROLLBACK``, each a round trip; and
+    SQLAlchemy's execution machinery costs more than the query's own
+    execution. Here the statement, compiled once per dialect, runs on the
+    DB-API cursor of a connection of the engine's pool:
+
+    * the pool is the engine's, with oslo.db's pre-ping at check-out (on
+      a server), its process guard, and the reset (``rollback()``) at
+      check-in;
+    * SQLite: oslo.db's connections run in the driver's autocommit
+      mode (``isolation_level = None``), so a SELECT opens no
+      transaction and the reset has none to roll back;
+    * PostgreSQL: the driver is put in autocommit mode for the statement,
+      as SQLAlchemy's psycopg pre-ping does (no round trip: psycopg and
+      psycopg2 set it on the client), so no ``BEGIN``, and no
+      ``ROLLBACK`` at the reset;
+    * MySQL and MariaDB: the SELECT opens no transaction of its own
+      (PyMySQL's ``autocommit()`` would be a round trip each way), and
+      the reset's ``ROLLBACK`` ends the server's implicit one, as before;
+    * a failure is translated by oslo.db's exception filters, as for a
+      statement run through SQLAlchemy: the same
+      :class:`oslo_db.exception.DBError` classes (e.g.
+      ``DBConnectionError`` while the database is down); a connection
+      that lost its server leaves the pool.
+
+    :param statement: a Core ``SELECT``, built once (module level): its
+        compiled form is kept per statement and dialect.
+    :param parameters: ``{bind parameter name: value}``; expanding
+        (``IN``) parameters take a list.
+    :returns: a list of named tuples, one per row, with the statement's
+        column names and values as SQLAlchemy returns them (e.g. a
+        ``datetime`` for a ``DateTime`` column on SQLite).
+    :raises: :class:`oslo_db.exception.DBError` and its subclasses.
+    """
+    engine = get_engine()
+    dialect = engine.dialect
+    plan = _read_plan(dialect, statement)
+    sql, values = plan.bound(parameters or {})
+    # What SQLAlchemy's Connection translates, and how: a failed check-out
+    # when it is the driver's; any failure of the statement.
+    try:
+        connection = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as exc:
+        _raise_translated(exc, engine)
+    try:
+        rows = _fetch_outside_transaction(connection.dbapi_connection,
+                                          dialect, sql, values)
+    except Exception as exc:
+        if isinstance(exc, dialect.loaded_dbapi.Error) and (
+                dialect.is_disconnect(exc, connection.dbapi_connection,
+                                      None)):
+            # Checks itself in, closed; the pool opens a new one.
+            connection.invalidate(exc)
+        else:
+            connection.close()
+        _raise_translated(exc, engine)
+    except BaseException:
+        # Interrupted midway (a greenlet killed, Ctrl-C): the connection's
+        # state is unknown, so it is closed, not pooled.
+        connection.invalidate()
+        raise
+    connection.close()
+    return plan.rows(rows)
+
+
+class _ReadPlan:
+    """A statement compiled for one dialect: its SQL, values and rows.
+
+    A statement whose SQL is the same for every call (no ``IN`` list)
+    keeps its SQL and the values of its literals: a call only adds its
+    own values (SQLAlchemy's ``construct_expanded_state()`` works all of
+    them out again at every call, several microseconds).
+    """
+
+    def __init__(self, dialect, statement):
+        self.compiled = compiled = statement.compile(dialect=dialect)
+        columns = list(statement.selected_columns)
+        # An unnamed or unusable name becomes _<position>.
+        self.row_type = collections.namedtuple(
+            'Row', [str(column.key) for column in columns], rename=True)
+        # What SQLAlchemy's result applies to each column (e.g. text to
+        # datetime on SQLite); no type of ours depends on the driver's
+        # type code.
+        self.processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in columns)
+        self.process_rows = any(self.processors)
+        self.sql = None
+        required = {bind.key for bind in compiled.binds.values()
+                    if bind.required}
+        if compiled.post_compile_params or compiled.escaped_bind_names:
+            return
+        fixed = compiled.construct_expanded_state(
+            dict.fromkeys(required))
+        if not required.issubset(fixed.parameters):
+            return
+        self.sql = fixed.statement
+        self.literals = {name: value
+                         for name, value in fixed.parameters.items()
+                         if name not in required}
+        self.bind_processors = fixed.processors
+        self.order = fixed.positiontup if compiled.positional else None
+
+    def bound(self, parameters):
+        """The SQL and the DB-API parameters of a call."""
+        if self.sql is None:
+            expanded = self.compiled.construct_expanded_state(parameters)
+            sql, values = expanded.statement, expanded.parameters
+            processors, order = expanded.processors, expanded.positiontup
+        else:
+            sql, values = self.sql, dict(self.literals)
+            values.update(parameters)
+            processors, order = self.bind_processors, self.order
+        for name in processors:
+            if name in values:
+                values[name] = processors[name](values[name])
+        if self.compiled.positional:
+            return sql, tuple([values[name] for name in order])
+        return sql, values
+
+    def rows(self, fetched):
+        """The DB-API's rows as named tuples, processed as SQLAlchemy."""
+        make = self.row_type._make
+        if not self.process_rows:
+            return [make(row) for row in fetched]
+        processors = self.processors
+        return [make([value if process is None else process(value)
+                      for process, value in zip(processors, row)])
+                for row in fetched]
+
+
+# {dialect: {statement: _ReadPlan}}; engines (and their dialects) come and
+# go in tests and tools, their plans with them.
+_READ_PLANS = weakref.WeakKeyDictionary()
+
+
+def _read_plan(dialect, statement):
+    plans = _READ_PLANS.get(dialect)
+    if plans is None:
+        plans = _READ_PLANS.setdefault(dialect, {})
+    plan = plans.get(statement)
+    if plan is None:
+        plan = plans[statement] = _ReadPlan(dialect, statement)
+    return plan
+
+
+def _fetch_outside_transaction(dbapi_connection, dialect, sql, values):
+    autocommit = dialect.name == 'postgresql' and (
+        dbapi_connection.autocommit is False)
+    if autocommit:
+        dbapi_connection.autocommit = True
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    finally:
+        if autocommit and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
+
+
+def _raise_translated(exc, engine):
+    """Raise ``exc`` as SQLAlchemy and oslo.db would have translated it.
+
+    SQLAlchemy's own handling of an error outside a statement (a failed
+    check-out): wrap a DB-API error in SQLAlchemy's exception and pass it
+    through the engine's ``handle_error`` listeners, oslo.db's exception
+    filters among them. It is private to SQLAlchemy; the unit and
+    functional tests of :func:`read_rows` check what it raises.
+    """
+    sa.engine.Connection._handle_dbapi_exception_noconnection(
+        exc, engine.dialect, engine)
 
 
 def sqlite_busy(exc):

@@ -132,17 +132,18 @@ def get_latest_fault(instance_id, project_id=None):
     :returns: a row with ``created``, ``message``, ``details`` and
         ``project_id``, or ``None``.
     """
-    with db_engine.read_connection() as connection:
-        if project_id is None:
-            return connection.execute(_LATEST_FAULT, {
-                'instance_id': instance_id}).first()
-        # The first of the project's, compared exactly (see
-        # db_engine.exactly_of).
-        for row in connection.execute(_LATEST_FAULTS_OF_PROJECT, {
-                'instance_id': instance_id, 'project_id': project_id}):
-            if row.project_id == project_id:
-                return row
-        return None
+    # One statement, no transaction: see db_engine.read_rows.
+    if project_id is None:
+        rows = db_engine.read_rows(_LATEST_FAULT,
+                                   {'instance_id': instance_id})
+        return rows[0] if rows else None
+    # The first of the project's, compared exactly (see
+    # db_engine.exactly_of).
+    for row in db_engine.read_rows(_LATEST_FAULTS_OF_PROJECT, {
+            'instance_id': instance_id, 'project_id': project_id}):
+        if row.project_id == project_id:
+            return row
+    return None
 
 
 #: The most ids one statement of :func:`get_latest_faults` binds.
@@ -194,20 +195,19 @@ def get_latest_faults(instance_ids, project_id=None):
     """
     latest = {}
     instance_ids = list(instance_ids)
-    with db_engine.read_connection() as connection:
-        for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
-            rows = connection.execute(_LATEST_FAULTS, {
-                'instance_ids': instance_ids[
-                    start:start + LATEST_FAULTS_CHUNK],
-                'project_id': project_id or ''})
-            for row in rows:
-                newest, own = latest.get(row.instance_id, (None, None))
-                if row.newest == 1:
-                    newest = row
-                if project_id and row.project_id == project_id and (
-                        own is None or row.newest == 1):
-                    own = row
-                latest[row.instance_id] = (newest, own)
+    for start in range(0, len(instance_ids), LATEST_FAULTS_CHUNK):
+        # One statement, no transaction: see db_engine.read_rows.
+        rows = db_engine.read_rows(_LATEST_FAULTS, {
+            'instance_ids': instance_ids[start:start + LATEST_FAULTS_CHUNK],
+            'project_id': project_id or ''})
+        for row in rows:
+            newest, own = latest.get(row.instance_id, (None, None))
+            if row.newest == 1:
+                newest = row
+            if project_id and row.project_id == project_id and (
+                    own is None or row.newest == 1):
+                own = row
+            latest[row.instance_id] = (newest, own)
     return latest
 
 

@@ -79,6 +79,11 @@ def ensure_default_engine():
 class SQLStatements(fixtures.Fixture):
     """The SQL statements fault_persist's engine runs while in use.
 
+    Those SQLAlchemy executes, and those
+    :func:`fault_persist.db.engine.read_rows` runs on a DB-API cursor
+    (each as compiled for the engine, before an ``IN`` list is rendered).
+    :class:`SQLiteStatements` sees what the database runs besides.
+
     ``statements``: each statement's text, whitespace folded, in order.
     """
 
@@ -88,8 +93,50 @@ class SQLStatements(fixtures.Fixture):
         sa.event.listen(engine, 'before_cursor_execute', self._note)
         self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
                         self._note)
+        read_rows = db_engine.read_rows
+
+        def noted_read_rows(statement, parameters=None):
+            self._fold(str(statement.compile(dialect=engine.dialect)))
+            return read_rows(statement, parameters)
+
+        self.useFixture(fixtures.MockPatchObject(db_engine, 'read_rows',
+                                                 noted_read_rows))
 
     def _note(self, conn, cursor, statement, *args):
+        self._fold(statement)
+
+    def _fold(self, statement):
+        self.statements.append(' '.join(statement.split()))
+
+
+class SQLiteStatements(fixtures.Fixture):
+    """Every statement SQLite runs for fault_persist's engine.
+
+    Below SQLAlchemy, unlike :class:`SQLStatements`: what SQLAlchemy runs,
+    what a DB-API cursor runs (:func:`fault_persist.db.engine.read_rows`)
+    and what the driver runs of itself (an implicit ``BEGIN``, the
+    ``ROLLBACK`` of the pool's reset at check-in), from each check-out
+    (after oslo.db's pre-ping) to its check-in. SQLite only.
+
+    ``statements``: each statement's text, whitespace folded, in order.
+    """
+
+    def _setUp(self):
+        self.statements = []
+        engine = db_engine.get_engine()
+        for name, listener in (('checkout', self._trace),
+                               ('checkin', self._untrace)):
+            sa.event.listen(engine, name, listener)
+            self.addCleanup(sa.event.remove, engine, name, listener)
+
+    def _trace(self, dbapi_connection, record, proxy):
+        dbapi_connection.set_trace_callback(self._note)
+
+    def _untrace(self, dbapi_connection, record):
+        if dbapi_connection is not None:
+            dbapi_connection.set_trace_callback(None)
+
+    def _note(self, statement):
         self.statements.append(' '.join(statement.split()))
 
 

@@ -6,30 +6,40 @@ Usage::
     python tools/bench/bench_show.py [--sizes 100000,1000000]
         [--db /tmp/fp_bench_show] [--rounds 7] [--loops 300]
         [--postgresql postgresql+psycopg2://root@127.0.0.1/fp_bench_show]
+        [--clock wall|cpu]
 
 SQLite files are built once per size (``<db>-<size>.sqlite``, bulk
 inserted after our migrations) and reused by later runs; delete them to
-build again. With ``--postgresql URL`` the database named in the URL is
-created (it must not exist, or be one this bench made: it is dropped and
-built again) and dropped at the end, with ``psql`` as the server's admin.
+build again. With ``--postgresql URL`` a database per size, named as in
+the URL with a ``_<size>`` suffix, is created (it must not exist, or be
+one this bench made: it is dropped and built again) and dropped at the
+end, with ``psql`` as the server's admin.
 
 Each instance has five faults, newest last: the three oldest resolved,
 one in ten instances deleted, and one fault in a hundred a host's. One
-instance in ten projects. At each size, interleaved in one process,
-the median of ``--rounds`` rounds of ``--loops`` calls, in us per call:
+instance in ten projects. At each size, the median of ``--rounds``
+rounds of ``--loops`` calls, in us per call; in one process, every call
+of every size in each round (in a shifted order), so that the sizes meet
+the same load of other work:
 
 * ``raw``: the show view's indexed query (the newest visible fault of an
   instance), on one DB-API connection held open: the floor;
 * ``get_fault admin`` and ``get_fault member`` (a member of the
   instance's project: no details);
-* ``raw page``: the page query of ``get_faults`` for 1,000 ids, on the
-  open connection;
+* ``raw page``: the page query of ``get_faults`` for 1,000 ids (the
+  newest fault of each instance, and of each instance and project), on
+  the open connection;
 * ``get_faults admin`` and ``get_faults member`` for a page of 1,000
   instances (the member's own).
 
 Targets: get_fault within 3x raw at 1,000,000 faults; growth of get_fault
 from the first size to the last at most 1.2x; get_faults of 1,000 ids
 under 20x one get_fault.
+
+``--clock cpu`` measures this process's CPU time instead of the wall
+clock: on a machine other work keeps busy, the wall clock also counts the
+time this process waits for a CPU. SQLite does all its work in this
+process; a server's work (PostgreSQL) is not counted.
 """
 
 import argparse
@@ -218,12 +228,15 @@ class _CsvStream:
     readline = read
 
 
-def _per_call_us(call, args, loops):
+CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}
+
+
+def _per_call_us(call, args, loops, clock=time.perf_counter):
     count = len(args)
-    start = time.perf_counter()
+    start = clock()
     for index in range(loops):
         call(args[index % count])
-    return (time.perf_counter() - start) / loops * 1e6
+    return (clock() - start) / loops * 1e6
 
 
 def _contexts():
@@ -261,8 +274,9 @@ def _calls(backend, size):
         return cursor.fetchall()
 
     def raw_page(ids):
-        cursor.execute(page_sql % ', '.join(
-            [backend.placeholder] * len(ids)), ids)
+        # As an admin asks: no project of the caller's ('').
+        cursor.execute(page_sql.replace('(:ids)', '(%s)' % ', '.join(
+            [backend.placeholder] * len(ids))), list(ids) + [''])
         return cursor.fetchall()
 
     calls = {
@@ -279,56 +293,94 @@ def _calls(backend, size):
             lambda ids: fault_persist.get_faults(page_owner, ids), [page],
             0.01),
     }
-    # The API and the raw query agree.
-    for instance in one[:50]:
-        rows = raw(instance)
-        fault = fault_persist.get_fault(admin, instance)
-        if (fault and fault['message']) != (rows and rows[0][1]):
-            sys.exit('get_fault and the raw query disagree on %s' % instance)
-    listed = fault_persist.get_faults(admin, page)
-    if len(listed) != len(raw_page(page)) or len(fault_persist.get_faults(
-            page_owner, page)) != len(listed):
-        sys.exit('get_faults and the raw page query disagree')
+    try:
+        # The API and the raw queries agree.
+        for instance in one[:50]:
+            rows = raw(instance)
+            fault = fault_persist.get_fault(admin, instance)
+            if (fault and fault['message']) != (rows and rows[0][1]):
+                sys.exit('get_fault and the raw query disagree on %s'
+                         % instance)
+        listed = fault_persist.get_faults(admin, page)
+        if len(listed) != len(raw_page(page)) or len(
+                fault_persist.get_faults(page_owner, page)) != len(listed):
+            sys.exit('get_faults and the raw page query disagree')
+    except BaseException:
+        # Or the bench could not drop its PostgreSQL database.
+        connection.close()
+        raise
     return calls, connection, len(listed)
 
 
 def _raw_page_sql(backend):
+    # What get_faults asks: the newest fault of each instance, and the
+    # newest of the caller's project (behind another project's newer one).
     return (
         'SELECT instance_id, created, message, details, project_id FROM ('
         'SELECT instance_id, created, message, details, project_id, '
         'row_number() OVER (PARTITION BY instance_id ORDER BY created DESC, '
-        'id DESC) AS n FROM instance_faults WHERE instance_id IN (%%s) AND '
+        'id DESC) AS n, row_number() OVER (PARTITION BY instance_id, '
+        'project_id ORDER BY created DESC, id DESC) AS n_own '
+        'FROM instance_faults WHERE instance_id IN (:ids) AND '
         'deleted = %s AND resolved_at IS NULL AND resource_type != '
-        '\'host\') AS newest WHERE n = 1' % backend.false)
+        '\'host\') AS ranked WHERE n = 1 OR n_own = 1 AND project_id = %s'
+        % (backend.false, backend.placeholder))
 
 
-def _measure(calls, loops, rounds):
-    results = {name: [] for name in calls}
-    names = list(calls)
+def _measure(sizes, loops, rounds, clock):
+    """Median us per call of each size's calls, all sizes in every round.
+
+    :param sizes: ``{size: (facade, calls)}``; each size's calls run with
+        its facade patched in.
+    :returns: ``{size: {call name: median}}``.
+    """
+    results = {size: {name: [] for name in calls}
+               for size, (facade, calls) in sizes.items()}
+    order = [(size, name) for size, (facade, calls) in sizes.items()
+             for name in calls]
     for round_ in range(rounds):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
+        # Each round in another order; every size meets the same load
+        # (other work on the machine) as the others.
+        shift = round_ * len(order) // rounds
+        for size, name in order[shift:] + order[:shift]:
+            facade, calls = sizes[size]
             call, args, factor = calls[name]
-            results[name].append(_per_call_us(
-                call, args, max(3, int(loops * factor))))
-    return {name: statistics.median(times)
-            for name, times in results.items()}
+            restore = db_engine.context_manager.patch_factory(facade)
+            try:
+                results[size][name].append(_per_call_us(
+                    call, args, max(3, int(loops * factor)), clock))
+            finally:
+                restore()
+    return {size: {name: statistics.median(times)
+                   for name, times in calls.items()}
+            for size, calls in results.items()}
 
 
-def _run(backend, loops, rounds):
-    facade = enginefacade.transaction_context()
-    # As fault_persist.init() configures its own engine.
-    db_engine.configure_facade(facade, backend.url)
-    restore = db_engine.context_manager.patch_factory(facade)
+def _run(backends, loops, rounds, clock):
+    """Measure the backends of every size, interleaved.
+
+    :param backends: ``{size: backend}``, each built.
+    :returns: ``{size: (medians, shown)}``.
+    """
+    prepared, shown, cleanups = {}, {}, []
     try:
-        calls, connection, shown = _calls(backend, backend.size)
-        try:
-            return _measure(calls, loops, rounds), shown
-        finally:
-            connection.close()
+        for size, backend in backends.items():
+            facade = enginefacade.transaction_context()
+            # As fault_persist.init() configures its own engine.
+            db_engine.configure_facade(facade, backend.url)
+            cleanups.append(facade.writer.get_engine().dispose)
+            restore = db_engine.context_manager.patch_factory(facade)
+            try:
+                calls, connection, shown[size] = _calls(backend, size)
+            finally:
+                restore()
+            cleanups.append(connection.close)
+            prepared[size] = (facade, calls)
+        medians = _measure(prepared, loops, rounds, clock)
+        return {size: (medians[size], shown[size]) for size in backends}
     finally:
-        restore()
-        facade.writer.get_engine().dispose()
+        for cleanup in reversed(cleanups):
+            cleanup()
 
 
 def _report(name, sizes, results):
@@ -376,6 +428,9 @@ def main():
                         help='Also on PostgreSQL: a database this bench '
                              'creates (with a _<size> suffix) and drops.')
     parser.add_argument('--no-sqlite', action='store_true')
+    parser.add_argument('--clock', choices=sorted(CLOCKS), default='wall',
+                        help='wall: elapsed time (the default); cpu: this '
+                             "process's CPU time.")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(',')]
     conf = cfg.ConfigOpts()
@@ -385,7 +440,8 @@ def main():
     conf.set_override('connection', 'sqlite://', group='fault_persist')
     config.init(conf)
     print('fault_persist show view: API vs raw SQL, loops %d, rounds %d '
-          '(median us per call)' % (args.loops, args.rounds))
+          '(median us per call, %s clock)' % (
+              args.loops, args.rounds, args.clock))
     kinds = [] if args.no_sqlite else [
         ('sqlite', lambda size: SQLite(args.db, size))]
     if args.postgresql:
@@ -394,13 +450,15 @@ def main():
         kinds.append(('postgresql',
                       lambda size: PostgreSQL(args.postgresql, size)))
     for name, make in kinds:
-        results = {}
-        for size in sizes:
-            backend = make(size)
-            backend.build()
-            try:
-                results[size] = _run(backend, args.loops, args.rounds)
-            finally:
+        backends = {}
+        try:
+            for size in sizes:
+                backends[size] = make(size)
+                backends[size].build()
+            results = _run(backends, args.loops, args.rounds,
+                           CLOCKS[args.clock])
+        finally:
+            for backend in backends.values():
                 backend.drop()
         _report(name, sizes, results)
         print()

@@ -1,3 +1,7 @@
+import datetime
+
+import testtools
+
 import fault_persist
 from fault_persist import exception
 from fault_persist import faults
@@ -47,3 +51,17 @@ class TestFaultRecord(base.TestCase):
                                   'password=hunter2\n\n')
         self.assertEqual(('Boom again', 'password=***'),
                          (row['message'], row['details']))
+
+
+class TestFaultView(testtools.TestCase):
+
+    def test_created_is_the_text_strftime_gives(self):
+        for when in (datetime.datetime(2026, 5, 4, 10, 0, 30, 999999),
+                     datetime.datetime(1000, 1, 1),
+                     datetime.datetime(9999, 12, 31, 23, 59, 59),
+                     datetime.datetime(999, 1, 1),
+                     datetime.datetime(2026, 5, 4, 10, 0, 30,
+                                       tzinfo=datetime.timezone.utc)):
+            self.assertEqual(when.strftime(faults.ISO8601_UTC),
+                             faults._iso8601(when), when)
+        self.assertIsNone(faults._iso8601(None))

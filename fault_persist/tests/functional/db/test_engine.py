@@ -1,5 +1,10 @@
 """The engine's connection handling on real PostgreSQL and MariaDB pools."""
 
+from oslo_context import context as o_context
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+import fault_persist
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
 from fault_persist import faults
@@ -37,3 +42,93 @@ class TestForgetInheritedConnectionsOnMySQL(
 class TestForgetInheritedConnectionsOnPostgreSQL(
         ForgetInheritedConnectionsBehaviour, base.BackendTestCase):
     FIXTURE = base.MigratedPostgreSQL
+
+
+class ReadRowsBehaviour:
+    """read_rows on a server: SQLAlchemy's rows, no transaction left."""
+
+    def setUp(self):
+        super().setUp()
+        self.instance_id = 'vm-read-rows'
+        for project_id in ('project-a', 'project-b'):
+            fault_persist.save_fault(base_context(project_id),
+                                     self.instance_id,
+                                     'Failed in ' + project_id)
+
+    def _through_sqlalchemy(self, statement, parameters):
+        with db_engine.read_connection() as connection:
+            return [tuple(row) for row in connection.execute(
+                statement, parameters)]
+
+    def test_rows_are_what_sqlalchemy_returns(self):
+        for statement, parameters in (
+                (db_faults._LATEST_FAULT, {'instance_id': self.instance_id}),
+                (db_faults._LATEST_FAULTS_OF_PROJECT, {
+                    'instance_id': self.instance_id,
+                    'project_id': 'project-a'}),
+                (db_faults._LATEST_FAULTS, {
+                    'instance_ids': [self.instance_id, 'vm-none'],
+                    'project_id': 'project-a'})):
+            rows = db_engine.read_rows(statement, parameters)
+            self.assertTrue(rows)
+            self.assertEqual(
+                self._through_sqlalchemy(statement, parameters),
+                [tuple(row) for row in rows])
+
+    def test_failure_is_translated_as_through_sqlalchemy(self):
+        missing = sa.select(sa.column('x')).select_from(
+            sa.table('no_such_table'))
+        # oslo.db raises some errors as SQLAlchemy's (e.g. MySQL's 1146).
+        errors = (db_exc.DBError, sa.exc.DBAPIError)
+        through_sqlalchemy = self.assertRaises(
+            errors, self._through_sqlalchemy, missing, {})
+        error = self.assertRaises(errors, db_engine.read_rows, missing)
+        self.assertIs(type(through_sqlalchemy), type(error))
+        # The connection went back usable, in no failed transaction.
+        self.assertEqual(0, db_engine.get_engine().pool.checkedout())
+        self.assertEqual('Failed in project-b', db_faults.get_latest_fault(
+            self.instance_id).message)
+
+
+def base_context(project_id):
+    return o_context.RequestContext(project_id=project_id, user_id='u')
+
+
+class TestReadRowsOnMySQL(ReadRowsBehaviour, base.BackendTestCase):
+    FIXTURE = base.MigratedMySQL
+
+
+class TestReadRowsOnPostgreSQL(ReadRowsBehaviour, base.BackendTestCase):
+    FIXTURE = base.MigratedPostgreSQL
+
+    def test_statement_runs_in_autocommit_and_no_transaction_is_left(self):
+        from psycopg2 import extensions
+
+        executed = []
+        checked_in = []
+
+        class Recording(extensions.cursor):
+            def execute(self, sql, args=None):
+                executed.append((sql.split()[0], self.connection.autocommit))
+                return super().execute(sql, args)
+
+        def checkout(dbapi_connection, record, proxy):
+            dbapi_connection.cursor_factory = Recording
+
+        def checkin(dbapi_connection, record):
+            dbapi_connection.cursor_factory = None
+            checked_in.append((dbapi_connection.autocommit,
+                               dbapi_connection.info.transaction_status))
+
+        engine = db_engine.get_engine()
+        for name, listener in (('checkout', checkout), ('checkin', checkin)):
+            sa.event.listen(engine, name, listener)
+            self.addCleanup(sa.event.remove, engine, name, listener)
+        fault = fault_persist.get_fault(base_context('project-a'),
+                                        self.instance_id)
+        self.assertEqual('Failed in project-a', fault['message'])
+        # The newest, another project's; then the caller's own: each one
+        # statement in autocommit mode (no BEGIN, no ROLLBACK).
+        self.assertEqual([('SELECT', True)] * 2, executed)
+        self.assertEqual(
+            [(False, extensions.TRANSACTION_STATUS_IDLE)] * 2, checked_in)

@@ -1,14 +1,23 @@
-"""The engine's URL and connection settings, without a database."""
+"""The engine: its URL and connection settings; read_rows on SQLite."""
+
+import datetime
+import sqlite3
+from unittest import mock
 
 import fixtures
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 import testtools
 
+import fault_persist
 import fault_persist.conf
 from fault_persist.db import engine as db_engine
+from fault_persist.db import faults as db_faults
+from fault_persist.tests import base
+from fault_persist.tests import fixtures as fp_fixtures
 
 
 class TestEngineUrl(testtools.TestCase):
@@ -105,3 +114,172 @@ class TestSQLiteJournal(testtools.TestCase):
 
     def test_the_rollback_journal_on_request(self):
         self.assertEqual(('delete', 2), self._journal_of('delete'))
+
+
+class TestReadRows(base.TestCase):
+    """read_rows: one statement on a pooled connection, no transaction."""
+
+    def setUp(self):
+        super().setUp()
+        # The engine as fault_persist configures it (a pool that keeps
+        # SQLite connections).
+        facade = enginefacade.transaction_context()
+        db_engine.configure_facade(facade, self.database.url)
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))
+        self.engine = facade.writer.get_engine()
+        self.addCleanup(self.engine.dispose)
+        self.instance_id = 'vm-read-rows'
+        for project_id in ('project-a', 'project-b'):
+            fault_persist.save_fault(base.user_context(project_id),
+                                     self.instance_id, 'Failed in ' +
+                                     project_id, details='Traceback: boom')
+
+    def _through_sqlalchemy(self, statement, parameters):
+        with db_engine.read_connection() as connection:
+            return [tuple(row) for row in connection.execute(
+                statement, parameters)]
+
+    def test_rows_are_what_sqlalchemy_returns(self):
+        for statement, parameters in (
+                (db_faults._LATEST_FAULT, {'instance_id': self.instance_id}),
+                (db_faults._LATEST_FAULTS_OF_PROJECT, {
+                    'instance_id': self.instance_id,
+                    'project_id': 'project-a'}),
+                # An IN list, rendered per call.
+                (db_faults._LATEST_FAULTS, {
+                    'instance_ids': [self.instance_id, 'vm-none'],
+                    'project_id': 'project-a'})):
+            rows = db_engine.read_rows(statement, parameters)
+            self.assertEqual(
+                self._through_sqlalchemy(statement, parameters),
+                [tuple(row) for row in rows])
+            self.assertTrue(rows)
+
+    def test_rows_are_named_and_processed(self):
+        row, = db_engine.read_rows(db_faults._LATEST_FAULT,
+                                   {'instance_id': self.instance_id})
+        self.assertEqual('Failed in project-b', row.message)
+        self.assertEqual('project-b', row.project_id)
+        # Text in SQLite, a datetime as SQLAlchemy gives it.
+        self.assertIsInstance(row.created, datetime.datetime)
+        self.assertEqual([], db_engine.read_rows(
+            db_faults._LATEST_FAULT, {'instance_id': 'vm-none'}))
+
+    def test_statement_is_compiled_once_per_dialect(self):
+        dialect = db_engine.get_engine().dialect
+        with mock.patch.object(db_faults._LATEST_FAULT, 'compile',
+                               wraps=db_faults._LATEST_FAULT.compile
+                               ) as compile_:
+            db_engine._READ_PLANS.pop(dialect, None)
+            for _ in range(3):
+                db_engine.read_rows(db_faults._LATEST_FAULT,
+                                    {'instance_id': self.instance_id})
+        self.assertEqual(1, compile_.call_count)
+
+    def test_show_view_runs_one_statement_and_no_transaction(self):
+        statements = self.useFixture(fp_fixtures.SQLiteStatements())
+        fault_persist.get_fault(base.admin_context(), self.instance_id)
+        self.assertEqual(1, len(statements.statements),
+                         statements.statements)
+        self.assertTrue(statements.statements[0].startswith(
+            'SELECT instance_faults.created'), statements.statements)
+
+    def test_own_fault_behind_anothers_is_a_second_statement(self):
+        statements = self.useFixture(fp_fixtures.SQLiteStatements())
+        fault = fault_persist.get_fault(base.user_context('project-a'),
+                                        self.instance_id)
+        self.assertEqual('Failed in project-a', fault['message'])
+        self.assertEqual(['SELECT'] * 2, [
+            statement.split()[0] for statement in statements.statements])
+
+    def test_a_transaction_shows_in_the_recording(self):
+        # What the test above would see through enginefacade.
+        statements = self.useFixture(fp_fixtures.SQLiteStatements())
+        self._through_sqlalchemy(db_faults._LATEST_FAULT,
+                                 {'instance_id': self.instance_id})
+        self.assertEqual(['BEGIN', 'SELECT', 'ROLLBACK'], [
+            statement.split()[0] for statement in statements.statements])
+
+    def test_failure_is_translated_as_through_sqlalchemy(self):
+        missing = sa.select(sa.column('x')).select_from(
+            sa.table('no_such_table'))
+        # oslo.db raises some errors as SQLAlchemy's (e.g. MySQL's 1146).
+        errors = (db_exc.DBError, sa.exc.DBAPIError)
+        through_sqlalchemy = self.assertRaises(
+            errors, self._through_sqlalchemy, missing, {})
+        error = self.assertRaises(db_exc.DBNonExistentTable,
+                                  db_engine.read_rows, missing)
+        self.assertIs(type(through_sqlalchemy), type(error))
+        self.assertEqual(0, self.engine.pool.checkedout())
+        self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
+
+    def _checked_out(self):
+        used = []
+        sa.event.listen(self.engine, 'checkout',
+                        lambda dbapi_connection, *args: used.append(
+                            dbapi_connection))
+        return used
+
+    def test_lost_connection_leaves_the_pool(self):
+        used = self._checked_out()
+        failing = sa.select(sa.func.no_such_function())
+        with mock.patch.object(self.engine.dialect, 'is_disconnect',
+                               return_value=True):
+            self.assertRaises(db_exc.DBConnectionError,
+                              db_engine.read_rows, failing)
+        self.assertEqual(0, self.engine.pool.checkedout())
+        self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
+        lost, fresh = used
+        self.assertIsNot(lost, fresh)
+        self.assertRaises(sqlite3.ProgrammingError, lost.execute,
+                          'SELECT 1')
+
+    def test_interrupted_read_closes_its_connection(self):
+        used = self._checked_out()
+        with mock.patch.object(db_engine, '_fetch_outside_transaction',
+                               side_effect=KeyboardInterrupt):
+            self.assertRaises(KeyboardInterrupt, db_engine.read_rows,
+                              db_faults._LATEST_FAULT,
+                              {'instance_id': self.instance_id})
+        self.assertEqual(0, self.engine.pool.checkedout())
+        self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
+        interrupted, fresh = used
+        self.assertIsNot(interrupted, fresh)
+
+    def test_pool_timeout_is_not_a_database_error(self):
+        # As through SQLAlchemy's Connection: only the driver's errors
+        # are translated.
+        with mock.patch.object(self.engine, 'raw_connection',
+                               side_effect=sa.exc.TimeoutError('pool')):
+            self.assertRaises(sa.exc.TimeoutError, db_engine.read_rows,
+                              db_faults._LATEST_FAULT,
+                              {'instance_id': self.instance_id})
+
+    def test_connection_goes_back_to_the_pool(self):
+        used = self._checked_out()
+        for _ in range(3):
+            db_faults.get_latest_fault(self.instance_id)
+        self.assertEqual(0, self.engine.pool.checkedout())
+        self.assertEqual(1, len(set(map(id, used))))
+
+    def test_sqlite_file_connections_are_kept_and_not_pinged(self):
+        self.assertIsInstance(self.engine.pool, sa.pool.QueuePool)
+        connection = self.engine.raw_connection()
+        dbapi_connection = connection.dbapi_connection
+        connection.close()
+        ran = []
+        dbapi_connection.set_trace_callback(ran.append)
+        self.addCleanup(dbapi_connection.set_trace_callback, None)
+        connection = self.engine.raw_connection()
+        self.assertIs(dbapi_connection, connection.dbapi_connection)
+        connection.close()
+        self.assertEqual([], ran)
+
+    def test_database_down_is_a_connection_error(self):
+        with fp_fixtures.UnreachableDatabase():
+            self.assertRaises(db_exc.DBConnectionError,
+                              fault_persist.get_fault, base.admin_context(),
+                              self.instance_id)
+            self.assertRaises(db_exc.DBConnectionError,
+                              fault_persist.get_faults, base.admin_context(),
+                              [self.instance_id])
