@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from fault_persist.db import models
+from fault_persist.db import recordset
 from fault_persist import request_log_text as text
 
 _TASKS = models.Task.__table__
@@ -116,7 +117,9 @@ def statement(dialect, conflict):
     :param conflict: :data:`BY_ID` for rows that carry the ``id`` of a
         stored task, :data:`BY_KEY` for rows of tasks not found.
     :returns: an INSERT taking rows of ``correlation_id``, ``action``,
-        :data:`SUMMARY_COLUMNS` (and ``id`` with :data:`BY_ID`). Where the
+        :data:`SUMMARY_COLUMNS` (and ``id`` with :data:`BY_ID`), as an
+        executemany or, where :func:`~fault_persist.db.recordset.supported`,
+        as one parameter (see :func:`fold`). Where the
         database can (PostgreSQL, SQLite, MariaDB), it returns
         ``correlation_id``, ``action`` and ``id`` of every row, inserted
         or folded; it also lets SQLAlchemy send all rows in one statement.
@@ -126,6 +129,14 @@ def statement(dialect, conflict):
         insert = insert.on_duplicate_key_update(_folded(insert.inserted))
     else:
         insert = _INSERTS[dialect.name](_TASKS)
+        if recordset.supported(dialect):
+            # The rows as one parameter, in their order: the order in
+            # which their tasks are locked.
+            names = ((('id',) if conflict == BY_ID else ()) + BY_KEY
+                     + SUMMARY_COLUMNS)
+            rows = recordset.of(*[_TASKS.c[name] for name in names])
+            insert = insert.from_select(
+                names, sa.select(*[rows.c[name] for name in names]))
         insert = insert.on_conflict_do_update(index_elements=list(conflict),
                                               set_=_folded(insert.excluded))
     if dialect.insert_returning:
@@ -152,6 +163,8 @@ def fold(connection, rows, conflict):
     key = (dialect.name, dialect.insert_returning, conflict)
     if key not in _STATEMENTS:
         _STATEMENTS[key] = statement(dialect, conflict)
+    if recordset.supported(dialect):
+        rows = recordset.parameters(rows)
     result = connection.execute(_STATEMENTS[key], rows)
     if not dialect.insert_returning:
         return None
