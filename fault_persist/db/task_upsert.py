@@ -202,17 +202,18 @@ def _fold_batch_statement():
     """
     names = BY_KEY + SUMMARY_COLUMNS
     rows = recordset.of(*[_TASKS.c[name] for name in names])
-    stored = _TASKS.alias('stored')
-    found = rows.outerjoin(stored, sa.and_(
-        stored.c.correlation_id == rows.c.correlation_id,
-        stored.c.action == rows.c.action))
-    task_id = sa.func.coalesce(stored.c.id, sa.func.nextval(ID_SEQUENCE))
+    # A look-up of the unique key per row, whatever the table's
+    # statistics say (a join may scan the whole table).
+    task = _TASKS.c
+    stored_id = sa.select(task.id).where(
+        task.correlation_id == rows.c.correlation_id,
+        task.action == rows.c.action).scalar_subquery()
+    task_id = sa.func.coalesce(stored_id, sa.func.nextval(ID_SEQUENCE))
     insert = postgresql.insert(_TASKS)
     insert = insert.from_select(
         ('id',) + names,
-        sa.select(task_id, *[rows.c[name] for name in names]).select_from(
-            found).order_by(rows.c.correlation_id, rows.c.action))
-    task = _TASKS.c
+        sa.select(task_id, *[rows.c[name] for name in names]).order_by(
+            rows.c.correlation_id, rows.c.action))
     return insert.on_conflict_do_update(
         index_elements=list(BY_KEY), set_=_folded(insert.excluded)).returning(
         task.correlation_id, task.action, task.id)
