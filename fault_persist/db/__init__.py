@@ -14,6 +14,7 @@ module              job
 ``resolution``      faults resolved by completed request-log entries
 ``captured``        a captured batch's faults and entries in one
                     transaction
+``recordset``       a batch of rows as one parameter (PostgreSQL)
 ``migration``       alembic migrations, with their own version table
 ==================  ====================================================
 

@@ -18,9 +18,12 @@ def add_captured(fault_rows, entries, resolve=True):
     :func:`~fault_persist.db.request_log.add_task_entries` are.
 
     Most batches hold only notifications never stored, so the rows are
-    first inserted without looking for them; when the database refuses
-    one as stored before (a redelivery, a replay) or another writer gets
-    in the way, the whole transaction is tried again, looking first.
+    first inserted without looking for them. On PostgreSQL each table
+    takes the batch in one statement that leaves out what is stored
+    (``ON CONFLICT DO NOTHING``) and looks up only that. Elsewhere, when
+    the database refuses a row as stored before (a redelivery, a replay)
+    or another writer gets in the way, the whole transaction is tried
+    again, looking first.
 
     :param fault_rows: as :func:`~fault_persist.db.faults.add_faults`
         takes them.

@@ -9,9 +9,11 @@ from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import utils as db_utils
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
+from fault_persist.db import recordset
 from fault_persist.db import resolution
 
 #: The resource type of a fault that names no resource; never resolved by
@@ -24,6 +26,37 @@ _FAULTS = models.InstanceFault.__table__
 _INSERT_FAULTS = sa.insert(_FAULTS)
 _STORED_FAULT_IDS = sa.select(_FAULTS.c.message_id, _FAULTS.c.id).where(
     _FAULTS.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
+
+
+def _insert_new_faults(resolve):
+    """PostgreSQL: insert a batch of rows not stored yet, in one statement.
+
+    The rows come as one parameter (:mod:`~fault_persist.db.recordset`);
+    a row whose ``message_id`` is stored is left out (``ON CONFLICT DO
+    NOTHING``, which also waits for a writer storing it meanwhile), and
+    each row gets its ``resolved_at`` in the same statement (see
+    :func:`~fault_persist.db.resolution.resolved_at_of`). Returns the
+    ``message_id`` and ``id`` of every row inserted.
+    """
+    given = [column for column in _FAULTS.c if column.name != 'resolved_at']
+    rows = recordset.of(*given)
+    values = {column.name: rows.c[column.name] for column in given}
+    # What an executemany fills in for a row without them.
+    values['deleted'] = sa.func.coalesce(values['deleted'], sa.false())
+    values['resource_type'] = sa.func.coalesce(
+        values['resource_type'], resolution.DEFAULT_RESOURCE_TYPE)
+    values['resolved_at'] = (
+        resolution.resolved_at_of(values['instance_id'], values['created'],
+                                  values['resource_type'])
+        if resolve else sa.null())
+    return postgresql.insert(_FAULTS).from_select(
+        list(values), sa.select(*values.values())).on_conflict_do_nothing(
+        index_elements=['message_id']).returning(
+        _FAULTS.c.message_id, _FAULTS.c.id)
+
+
+_INSERT_NEW_FAULTS = {resolve: _insert_new_faults(resolve)
+                      for resolve in (True, False)}
 
 
 @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.01,
@@ -66,11 +99,15 @@ def add_faults_on(connection, rows, look_up=True, resolve=True):
     :param connection: a connection in the writer's transaction.
     :param rows: as :func:`add_faults` takes them.
     :param look_up: look for rows stored before; without, a row stored
-        before makes the insert fail with ``DBDuplicateEntry``.
+        before makes the insert fail with ``DBDuplicateEntry``. On
+        PostgreSQL the insert leaves such rows out and only they are
+        looked up, either way.
     :param resolve: as :func:`add_faults` takes it.
     """
     if not rows:
         return []
+    if recordset.supported(connection.dialect):
+        return _add_new_faults_on(connection, rows, resolve)
     stored = {}
     if look_up:
         stored = dict(connection.execute(_STORED_FAULT_IDS, {
@@ -83,6 +120,26 @@ def add_faults_on(connection, rows, look_up=True, resolve=True):
     if fresh:
         connection.execute(_INSERT_FAULTS, resolution.resolve_new_faults(
             connection, fresh, resolve))
+    return [stored[row['message_id']] for row in rows]
+
+
+def _add_new_faults_on(connection, rows, resolve):
+    """:func:`add_faults_on` on PostgreSQL: one statement, no look-up.
+
+    Only rows found stored (a redelivery, a replay) are looked up, for
+    their stored ids.
+    """
+    fresh = {}
+    for row in rows:
+        # The first of a message id in the batch is the one stored.
+        fresh.setdefault(row['message_id'], row)
+    stored = dict(connection.execute(
+        _INSERT_NEW_FAULTS[bool(resolve)],
+        recordset.parameters(list(fresh.values()))).all())
+    if len(stored) < len(fresh):
+        stored.update(connection.execute(_STORED_FAULT_IDS, {
+            'message_ids': [message_id for message_id in fresh
+                            if message_id not in stored]}).all())
     return [stored[row['message_id']] for row in rows]
 
 

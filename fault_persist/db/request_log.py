@@ -9,9 +9,11 @@ entry's task is opened or advanced in the entry's own transaction
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
+from fault_persist.db import recordset
 from fault_persist.db import resolution
 from fault_persist.db import task_upsert
 from fault_persist import request_log_text as text
@@ -25,6 +27,24 @@ _STORED_ENTRY_TASKS = sa.select(_LOG.c.message_id, _LOG.c.task_id).where(
 #: The columns of an entry a caller gives :func:`add_task_entries`.
 ENTRY_COLUMNS = tuple(name for name in _LOG.c.keys()
                       if name not in ('id', 'task_id', 'message'))
+
+
+def _insert_new_entries():
+    """PostgreSQL: insert a batch of entry rows not stored yet, at once.
+
+    As :func:`fault_persist.db.faults._insert_new_faults` does faults:
+    the rows as one parameter, a stored ``message_id`` left out. Returns
+    the ``message_id`` and ``task_id`` of every row inserted.
+    """
+    names = ENTRY_COLUMNS + ('task_id', 'message')
+    rows = recordset.of(*[_LOG.c[name] for name in names])
+    return postgresql.insert(_LOG).from_select(
+        names, sa.select(*[rows.c[name] for name in names])
+    ).on_conflict_do_nothing(index_elements=['message_id']).returning(
+        _LOG.c.message_id, _LOG.c.task_id)
+
+
+_INSERT_NEW_ENTRIES = _insert_new_entries()
 #: The columns an entry may be filtered on by equality.
 ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
                            'task_id', 'instance_id', 'request_id',
@@ -67,10 +87,13 @@ def add_task_entries_on(connection, entries, look_up=True, resolve=True):
 
     :param connection: a connection in the writer's transaction.
     :param look_up: look for entries stored before, as
-        :func:`~fault_persist.db.faults.add_faults_on` does.
+        :func:`~fault_persist.db.faults.add_faults_on` does (on PostgreSQL
+        only those the insert left out are looked up, either way).
     """
     if not entries:
         return 0, {}
+    if recordset.supported(connection.dialect):
+        return _add_new_entries_on(connection, entries, resolve)
     known = {}
     if look_up:
         known = dict(connection.execute(_STORED_ENTRY_TASKS, {
@@ -82,23 +105,55 @@ def add_task_entries_on(connection, entries, look_up=True, resolve=True):
             fresh.setdefault(entry['message_id'], entry)
     if not fresh:
         return 0, known
+    rows = _rows_of(connection, fresh.values())
+    known.update((row['message_id'], row['task_id']) for row in rows)
+    connection.execute(_INSERT_ENTRIES, rows)
+    if resolve:
+        resolution.resolve_stored_faults(connection, rows)
+    return len(rows), known
+
+
+def _rows_of(connection, entries):
+    """The rows of ``entries``, their tasks opened or advanced."""
     by_task = {}
-    for entry in fresh.values():
+    for entry in entries:
         by_task.setdefault((entry['correlation_id'], entry['action']),
                            []).append(entry)
     task_ids = task_upsert.fold_entries(connection, by_task)
     rows = []
-    for entry in fresh.values():
+    for entry in entries:
         row = {name: entry.get(name) for name in ENTRY_COLUMNS}
         row['task_id'] = task_ids[(entry['correlation_id'],
                                    entry['action'])]
         row['message'] = text.entry_message(row)
         rows.append(row)
-        known[row['message_id']] = row['task_id']
-    connection.execute(_INSERT_ENTRIES, rows)
+    return rows
+
+
+def _add_new_entries_on(connection, entries, resolve):
+    """:func:`add_task_entries_on` on PostgreSQL: no look-up first.
+
+    Every entry's task is opened or advanced, an entry stored before too:
+    folding an entry into its task twice changes nothing. Then the rows
+    not stored yet are inserted, and only those found stored (a
+    redelivery, a replay) are looked up, for their tasks.
+    """
+    fresh = {}
+    for entry in entries:
+        fresh.setdefault(entry['message_id'], entry)
+    rows = _rows_of(connection, fresh.values())
+    known = dict(connection.execute(
+        _INSERT_NEW_ENTRIES, recordset.parameters(rows)).all())
+    stored = len(known)
+    if stored < len(rows):
+        # Resolution follows the entries inserted now, as elsewhere.
+        rows = [row for row in rows if row['message_id'] in known]
+        known.update(connection.execute(_STORED_ENTRY_TASKS, {
+            'message_ids': [message_id for message_id in fresh
+                            if message_id not in known]}).all())
     if resolve:
         resolution.resolve_stored_faults(connection, rows)
-    return len(rows), known
+    return stored, known
 
 
 def _visible_tasks(query, project_id):

@@ -18,6 +18,8 @@ from fault_persist import request_log_text as text
 #: The resource type of a fault that names no resource; never resolved by
 #: a task, never in a show view.
 HOST = 'host'
+#: The resource type of a fault row that gives none.
+DEFAULT_RESOURCE_TYPE = 'instance'
 
 _FAULTS = models.InstanceFault.__table__
 _LOG = models.RequestLogEntry.__table__
@@ -43,7 +45,8 @@ def resolve_new_faults(connection, rows, resolve):
         ``resource_type``, ``instance`` when missing).
     """
     rows = [dict(row, resolved_at=None,
-                 resource_type=row.get('resource_type') or 'instance')
+                 resource_type=(row.get('resource_type')
+                                or DEFAULT_RESOURCE_TYPE))
             for row in rows]
     candidates = [row for row in rows if row['resource_type'] != HOST]
     if not (resolve and candidates):
@@ -59,6 +62,25 @@ def resolve_new_faults(connection, rows, resolve):
         if later < len(times):
             row['resolved_at'] = times[later]
     return rows
+
+
+def resolved_at_of(instance_id, created, resource_type):
+    """The ``resolved_at`` of a fault as it is inserted, in SQL.
+
+    What :func:`resolve_new_faults` works out, as an expression of the
+    inserted row: the earliest completed entry of its resource created
+    after it (a range of ``request_log_instance_id_created_idx``), for a
+    fault that is not a host's.
+
+    :param instance_id: the fault's ``instance_id``, an SQL expression.
+    :param created: its ``created``.
+    :param resource_type: its ``resource_type``.
+    """
+    completed = sa.select(sa.func.min(_LOG.c.created)).where(
+        _LOG.c.instance_id == instance_id,
+        _LOG.c.status == text.COMPLETED,
+        _LOG.c.created > created).scalar_subquery()
+    return sa.case((resource_type != HOST, completed), else_=sa.null())
 
 
 def resolve_stored_faults(connection, entries):

@@ -6,7 +6,9 @@ entries are summarised first (one row per task); this module writes
 those rows with ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, SQLite)
 or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB), the form each
 database offers for "insert, or fold into the stored row": one statement
-for the tasks found stored, named by id, and one for the others.
+for the tasks found stored, named by id, and one for the others. On
+PostgreSQL one statement does all: the rows come as one parameter, and
+find their stored tasks themselves.
 
 The fold only moves a task forward, whatever the order in which its
 entries arrive, and is computed from the row as the database holds it
@@ -25,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from fault_persist.db import models
+from fault_persist.db import recordset
 from fault_persist import request_log_text as text
 
 _TASKS = models.Task.__table__
@@ -180,13 +183,61 @@ def task_ids(connection, keys, latest=False):
             if (row[0], row[1]) in wanted}
 
 
+#: PostgreSQL's sequence of task ids, that of the ``SERIAL`` column
+#: ``request_log_tasks.id`` (migration 0002).
+ID_SEQUENCE = 'request_log_tasks_id_seq'
+
+
+def _fold_batch_statement():
+    """PostgreSQL: open or advance the tasks of a batch in one statement.
+
+    The summary rows come as one parameter
+    (:mod:`~fault_persist.db.recordset`). A row of a stored task takes the
+    stored id, a new one the next of :data:`ID_SEQUENCE` (``COALESCE``
+    evaluates only what it needs), so folding into a stored task takes no
+    id; a task another writer opened since the statement began is folded
+    into by ``ON CONFLICT`` all the same. Rows are folded in the order of
+    their keys, so two writers lock shared tasks in the same order.
+    Returns ``correlation_id``, ``action`` and ``id`` of every row.
+    """
+    names = BY_KEY + SUMMARY_COLUMNS
+    rows = recordset.of(*[_TASKS.c[name] for name in names])
+    # A look-up of the unique key per row, whatever the table's
+    # statistics say (a join may scan the whole table).
+    task = _TASKS.c
+    stored_id = sa.select(task.id).where(
+        task.correlation_id == rows.c.correlation_id,
+        task.action == rows.c.action).scalar_subquery()
+    task_id = sa.func.coalesce(stored_id, sa.func.nextval(ID_SEQUENCE))
+    insert = postgresql.insert(_TASKS)
+    insert = insert.from_select(
+        ('id',) + names,
+        sa.select(task_id, *[rows.c[name] for name in names]).order_by(
+            rows.c.correlation_id, rows.c.action))
+    return insert.on_conflict_do_update(
+        index_elements=list(BY_KEY), set_=_folded(insert.excluded)).returning(
+        task.correlation_id, task.action, task.id)
+
+
+_FOLD_BATCH = _fold_batch_statement()
+
+
 def fold_entries(connection, by_task):
     """Open or advance the task of each key with its entries.
+
+    One statement on PostgreSQL (see :func:`_fold_batch_statement`);
+    elsewhere a look-up of the stored tasks, then a statement for those
+    and one for the others.
 
     :param connection: a connection in the writer's transaction.
     :param by_task: ``{(correlation_id, action): [entry, ...]}``.
     :returns: ``{(correlation_id, action): task id}`` of every key.
     """
+    if recordset.supported(connection.dialect):
+        rows = [dict(summary(entries), correlation_id=key[0], action=key[1])
+                for key, entries in by_task.items()]
+        return {(row[0], row[1]): row[2] for row in connection.execute(
+            _FOLD_BATCH, recordset.parameters(rows))}
     ids = task_ids(connection, by_task)
     # Stored tasks are named by id, so folding into them takes no new id
     # from a sequence; every writer goes through them in the same order.

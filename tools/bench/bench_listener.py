@@ -33,11 +33,13 @@ Both listeners have the same transport, batch size, batch timeout,
 prefetch, pool and executor. The rate is the messages over the time from
 the first message handed to the endpoint to the last one handled (stored,
 for ours). Each round prints both rates, their ratio and the CPU each
-spent (ours: the listener process and its storers), and checks that every
-error and task event was stored exactly once. The summary gives the
-median CPU per message of each process side by side (the bare listener,
-our listener process, its storer processes) and the targets of the
-preset (without one: the median ratio at 90 % or better).
+spent (ours: the listener process and its storers; and, when PostgreSQL
+runs on this host and its processes can be read, the backends serving
+the storers), and checks that every error and task event was stored
+exactly once. The summary gives the median CPU per message of each
+process side by side (the bare listener, our listener process, its
+storer processes, the database) and the targets of the preset (without
+one: the median ratio at 90 % or better).
 """
 
 import argparse
@@ -249,18 +251,26 @@ def _backlog(conf, name, build, messages):
     return queues
 
 
-def _run(conf, name, build, messages, stored):
-    """Put ``messages`` on a fresh queue, then time ``build``'s listener."""
+def _run(conf, name, build, messages, stored, database_cpu=None):
+    """Put ``messages`` on a fresh queue, then time ``build``'s listener.
+
+    :param database_cpu: a function giving the CPU seconds of the
+        database's backends so far, or ``None``.
+    """
     queues = _backlog(conf, name, build, messages)
     try:
         progress = Progress(len(messages), stored)
         server = build(conf, progress)
         started = time.perf_counter()
         children_cpu = _children_cpu()
+        backends_cpu = database_cpu() if database_cpu else None
         cpu = time.process_time()
         server.start()
         finished = progress.done.wait(600)
         cpu = time.process_time() - cpu
+        if backends_cpu is not None:
+            # Read before the storers stop: their backends end with them.
+            backends_cpu = database_cpu() - backends_cpu
         server.stop()
         server.wait()
         server.transport.cleanup()
@@ -272,7 +282,8 @@ def _run(conf, name, build, messages, stored):
                 'wall': progress.last - started,
                 'cpu': cpu,
                 # The storers, reaped once the listener has stopped.
-                'children_cpu': _children_cpu() - children_cpu}
+                'children_cpu': _children_cpu() - children_cpu,
+                'database_cpu': backends_cpu}
     finally:
         queues.cleanUp()
 
@@ -292,6 +303,42 @@ def _cpu(run, messages):
 def _children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _database_cpu_of(engine, database):
+    """A function giving the CPU seconds the database's backends spent.
+
+    PostgreSQL serves each connection from a process of its own; those
+    connected to ``database`` (the scratch database: the storers', and
+    this script's, which is idle while a listener runs) are read from
+    ``/proc``. ``None`` when PostgreSQL runs elsewhere or as a user
+    whose processes cannot be read.
+    """
+    ticks = os.sysconf('SC_CLK_TCK')
+
+    def cpu():
+        with engine.connect() as connection:
+            pids = connection.execute(sa.text(
+                'SELECT pid FROM pg_stat_activity WHERE datname = :name '
+                'AND pid <> pg_backend_pid()'), {'name': database}).scalars()
+            total = 0
+            for pid in pids:
+                try:
+                    with open('/proc/%d/stat' % pid) as stat:
+                        fields = stat.read().rpartition(')')[2].split()
+                except OSError:
+                    continue  # gone meanwhile
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(sa.text(
+                'SELECT pg_backend_pid()')).scalar()
+        with open('/proc/%d/stat' % pid):
+            return cpu
+    except OSError:
+        return None
 
 
 def _run_workers(conf, messages, workers, engine, faults):
@@ -477,14 +524,17 @@ def main(argv=None):
                     'request_log': errors + task_events,
                     'request_log message ids': errors + task_events,
                     'request_log_tasks': errors + task_events // 2}
+        database_cpu = _database_cpu_of(engine, args.database)
         columns = ['round', 'bare msgs/s', 'ours msgs/s', 'ratio',
                    'bare CPU us', 'ours CPU us']
+        if database_cpu:
+            columns.append('database CPU us')
         if args.hand_off:
             columns += ['hand-off msgs/s', 'ratio', 'hand-off CPU us']
         print('  ' + _row(columns))
         ratios = []
-        cpus = {'bare': [], 'ours': [], 'storers': [], 'hand-off': [],
-                'hand-off storers': []}
+        cpus = {'bare': [], 'ours': [], 'storers': [], 'database': [],
+                'hand-off': [], 'hand-off storers': []}
         hand_off_ratios = []
         wrong = 0
         bare = None
@@ -492,7 +542,7 @@ def main(argv=None):
             _empty(engine)
             bare = _run(conf, 'bare', build_bare_listener, messages, 0)
             ours = _run(conf, 'ours', build_our_listener, messages,
-                        recognised)
+                        recognised, database_cpu)
             ratios.append(ours['rate'] / bare['rate'])
             cpus['bare'].append(bare['cpu'] / len(messages) * 1e6)
             cpus['ours'].append(ours['cpu'] / len(messages) * 1e6)
@@ -502,6 +552,10 @@ def main(argv=None):
             cells = [number, '%.0f' % bare['rate'], '%.0f' % ours['rate'],
                      '%.1f%%' % (ratios[-1] * 100),
                      _cpu(bare, len(messages)), _cpu(ours, len(messages))]
+            if database_cpu:
+                cpus['database'].append(ours['database_cpu'] / len(messages)
+                                        * 1e6)
+                cells.append('%.0f' % cpus['database'][-1])
             if args.hand_off:
                 hand_off = _run(conf, 'hand-off', build_hand_off_listener,
                                 messages, recognised)
@@ -522,7 +576,9 @@ def main(argv=None):
                   % (statistics.median(hand_off_ratios) * 100))
         ratio = statistics.median(ratios)
         print('  (CPU: microseconds per message of the listener process, '
-              'and of its storer processes)')
+              'and of its storer processes%s)'
+              % ('; of the PostgreSQL backends they used' if database_cpu
+                 else ''))
         met = _summary(cpus, ratio, target_ratio, target_cpu)
         print('  every round stored each of the %d error notifications '
               'and %d task events exactly once, in %d tasks'
@@ -557,8 +613,11 @@ def _summary(cpus, ratio, target_ratio, target_cpu):
           '%s' % (cpu_ratio, ' (target %.2f x): %s' % (
               target_cpu, 'met' if cpu_ratio <= target_cpu else 'MISSED')
               if target_cpu else ''))
-    print('  all processes CPU per message: %.2f x the bare listener\'s'
-          % ((medians['ours'] + medians['storers']) / medians['bare']))
+    print('  all processes CPU per message: %.2f x the bare listener\'s%s'
+          % ((medians['ours'] + medians['storers']) / medians['bare'],
+             '; %.2f x with the database\'s' % (
+                 (medians['ours'] + medians['storers'] + medians['database'])
+                 / medians['bare']) if 'database' in medians else ''))
     print('  median ratio: %.1f %% of the bare rate (target %.0f %%): %s'
           % (ratio * 100, target_ratio * 100,
              'met' if ratio >= target_ratio else 'MISSED'))
