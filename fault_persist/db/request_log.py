@@ -27,6 +27,13 @@ _STORED_ENTRY_TASKS = sa.select(_LOG.c.message_id, _LOG.c.task_id).where(
 #: The columns of an entry a caller gives :func:`add_task_entries`.
 ENTRY_COLUMNS = tuple(name for name in _LOG.c.keys()
                       if name not in ('id', 'task_id', 'message'))
+#: The columns an entry may be filtered on by equality.
+ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
+                           'task_id', 'instance_id', 'request_id',
+                           'project_id'))
+#: The columns a task may be filtered on by equality.
+TASK_FILTERS = frozenset(('app', 'status', 'instance_id', 'request_id',
+                          'project_id', 'user_id', 'action'))
 
 
 def _insert_new_entries():
@@ -45,13 +52,6 @@ def _insert_new_entries():
 
 
 _INSERT_NEW_ENTRIES = _insert_new_entries()
-#: The columns an entry may be filtered on by equality.
-ENTRY_FILTERS = frozenset(('app', 'user_id', 'ip', 'req', 'status',
-                           'task_id', 'instance_id', 'request_id',
-                           'project_id'))
-#: The columns a task may be filtered on by equality.
-TASK_FILTERS = frozenset(('app', 'status', 'instance_id', 'request_id',
-                          'project_id', 'user_id', 'action'))
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,

@@ -154,6 +154,27 @@ class RequestLogBehaviour:
         self.assertEqual(self._task_of(first)['task_id'] + 1,
                          self._task_of(second)['task_id'])
 
+    def test_a_batch_of_stored_and_new_tasks_takes_ids_for_the_new_only(
+            self):
+        stored = [_request_id() for _ in range(3)]
+        tasks.record_events([ev.trove_event('start', request_id,
+                                            ev.seconds(0))
+                             for request_id in stored])
+        highest = max(self._task_of(request_id)['task_id']
+                      for request_id in stored)
+        new = [_request_id() for _ in range(2)]
+        self.assertEqual(5, tasks.record_events(
+            [ev.trove_event('end', request_id, ev.seconds(5))
+             for request_id in stored]
+            + [ev.trove_event('start', request_id, ev.seconds(6))
+               for request_id in new]))
+        self.assertEqual(
+            [highest + 1, highest + 2],
+            sorted(self._task_of(request_id)['task_id']
+                   for request_id in new))
+        for request_id in stored:
+            self.assertEqual(COMPLETED, self._task_of(request_id)['status'])
+
     def test_one_write_folds_a_batch_into_all_its_stored_tasks(self):
         request_ids = [_request_id() for _ in range(30)]
         tasks.record_events([ev.trove_event('start', request_id,
