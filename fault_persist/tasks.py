@@ -13,17 +13,11 @@ notifications is wrapped in
 :mod:`fault_persist.request_log`'s job.
 """
 
-from oslo_log import log as logging
-
 from fault_persist.db import request_log as db_request_log
 from fault_persist import events
 from fault_persist import projections
 from fault_persist import sanitize
 
-LOG = logging.getLogger(__name__)
-
-#: The status of an entry for each kind of event.
-STATUS_OF_KIND = projections.STATUS_OF_KIND
 ID_MAX_CHARS = events.ID_MAX_CHARS
 APP_MAX_CHARS = events.APP_MAX_CHARS
 # The action of work tracked with track_task.
