@@ -360,7 +360,7 @@ class Definitions:
         ctxt = _context_dict(ctxt)
         event_type = message.get('event_type')
         event_type = event_type if isinstance(event_type, str) else ''
-        publisher_id = _text(message.get('publisher_id'))
+        publisher_id = sanitize.bounded_text(message.get('publisher_id'))
         service, publisher_host = split_publisher(publisher_id)
         definitions = self.matching(event_type, service)
         document = dict(message)
@@ -384,13 +384,16 @@ class Definitions:
             if not payloads.present(values.get(name)):
                 values[name] = next((ctxt[k] for k in keys
                                      if payloads.present(ctxt.get(k))), None)
-        host = (_text(values.get('host'), events.HOST_MAX_CHARS)
-                or _text(publisher_host, events.HOST_MAX_CHARS))
+        host = (sanitize.bounded_text(values.get('host'),
+                                      events.HOST_MAX_CHARS)
+                or sanitize.bounded_text(publisher_host,
+                                         events.HOST_MAX_CHARS))
         if is_error:
             details = sanitize.clean_details(
                 values['details'], self.max_details_bytes) or None
-            code = _text(values['code'] or _exception_class(details),
-                         events.CODE_MAX_CHARS)
+            code = sanitize.bounded_text(
+                values['code'] or _exception_class(details),
+                events.CODE_MAX_CHARS)
             message_text = sanitize.clean_message(values['message']) or (
                 _no_message(event_type, code))
         else:
@@ -404,8 +407,8 @@ class Definitions:
             resource_id = resources.resource_id(
                 host or publisher_id) or UNKNOWN_HOST
         message_id = _message_id(message.get('message_id'))
-        action = _text(recognise.action_of(event_type),
-                       events.ACTION_MAX_CHARS) or ''
+        action = sanitize.bounded_text(recognise.action_of(event_type),
+                                       events.ACTION_MAX_CHARS) or ''
         return events.Event(
             kind=kind,
             message_id=message_id,
@@ -423,10 +426,10 @@ class Definitions:
             request_id=_identifier(values, 'request_id', message_id),
             ip=_identifier(values, 'ip', message_id),
             host=host,
-            priority=_text(message.get('priority'),
-                           events.PRIORITY_MAX_CHARS),
-            publisher_id=_text(publisher_id,
-                               events.PUBLISHER_MAX_CHARS),
+            priority=sanitize.bounded_text(message.get('priority'),
+                                           events.PRIORITY_MAX_CHARS),
+            publisher_id=sanitize.bounded_text(publisher_id,
+                                               events.PUBLISHER_MAX_CHARS),
             message=message_text,
             details=details,
             code=code)
@@ -530,16 +533,6 @@ def _context_dict(ctxt):
     return values if isinstance(values, dict) else {}
 
 
-def _text(value, limit=None):
-    """``value`` as stripped text cut to ``limit``, or ``None`` if blank."""
-    if value is None:
-        return None
-    text = sanitize.to_text(value).strip()
-    if limit is not None:
-        text = text[:limit].rstrip()
-    return text or None
-
-
 # The namespace of the message ids made of ids too long to keep.
 _LONG_MESSAGE_IDS = uuid.UUID('8b2c5a3e-3b0e-4c55-9c1f-6f0f3b1d2a77')
 
@@ -551,7 +544,7 @@ def _message_id(value):
     from it, so that its redeliveries are still recognised; a missing one
     by a new UUID.
     """
-    text = _text(value)
+    text = sanitize.bounded_text(value)
     if text is None:
         return uuidutils.generate_uuid()
     if len(text) > events.ID_MAX_CHARS:
@@ -561,7 +554,7 @@ def _message_id(value):
 
 def _identifier(values, name, message_id):
     """An id the event keeps; ``None`` when too long to match anything."""
-    text = _text(values.get(name))
+    text = sanitize.bounded_text(values.get(name))
     if text is not None and len(text) > events.ID_MAX_CHARS:
         LOG.warning('Notification %(message_id)s: %(name)s is longer than '
                     '%(limit)d characters and is left out',
@@ -577,8 +570,9 @@ def _app(named, action):
     Named by a definition or the publisher, else the action's first word,
     else :data:`~fault_persist.events.UNKNOWN_APP`.
     """
-    return (_text(named, events.APP_MAX_CHARS)
-            or _text(action.split('.')[0], events.APP_MAX_CHARS)
+    return (sanitize.bounded_text(named, events.APP_MAX_CHARS)
+            or sanitize.bounded_text(action.split('.')[0],
+                                     events.APP_MAX_CHARS)
             or events.UNKNOWN_APP)
 
 

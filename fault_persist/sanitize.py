@@ -158,6 +158,25 @@ def to_text(value):
     return _printable(_raw_text(value))
 
 
+def bounded_text(value, limit=None):
+    """``value`` as printable text, stripped and cut to ``limit`` characters.
+
+    For values kept in a bounded column (identifiers, hosts, codes): what
+    :func:`to_text` gives, without blanks at either end, also after the
+    cut.
+
+    :param value: anything.
+    :param limit: the most characters kept; ``None`` keeps all.
+    :returns: a ``str``, or ``None`` when nothing but blanks is left.
+    """
+    if value is None:
+        return None
+    text = to_text(value).strip()
+    if limit is not None:
+        text = text[:limit].rstrip()
+    return text or None
+
+
 def _raw_text(value):
     if value is None:
         return ''

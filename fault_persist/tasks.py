@@ -16,25 +16,11 @@ notifications is wrapped in
 from fault_persist.db import request_log as db_request_log
 from fault_persist import events
 from fault_persist import projections
-from fault_persist import sanitize
 
 ID_MAX_CHARS = events.ID_MAX_CHARS
 APP_MAX_CHARS = events.APP_MAX_CHARS
 # The action of work tracked with track_task.
 DIRECT_ACTION = 'track_task'
-
-
-def bounded_text(value, limit=None):
-    """``value`` as stripped text cut to ``limit``, or ``None`` if blank.
-
-    For the direct calls' arguments, cleaned where they enter.
-    """
-    if value is None:
-        return None
-    value = sanitize.to_text(value).strip()
-    if not value:
-        return None
-    return value[:limit] if limit else value
 
 
 def store_entries(entries, resolve=True):

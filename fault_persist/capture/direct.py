@@ -157,15 +157,16 @@ def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
         'req': text.REQ_TASK,
         'status': status,
         'app': app,
-        'user_id': tasks.bounded_text(ctxt.user_id, tasks.ID_MAX_CHARS),
-        'ip': tasks.bounded_text(getattr(ctxt, 'remote_address', None),
-                                 tasks.ID_MAX_CHARS),
+        'user_id': sanitize.bounded_text(ctxt.user_id, tasks.ID_MAX_CHARS),
+        'ip': sanitize.bounded_text(getattr(ctxt, 'remote_address', None),
+                                    tasks.ID_MAX_CHARS),
         'msg_code': text.MESSAGE_CODES[status],
         'detail_code': None,
         'detail_message': None,
         'target': target,
         'event_type': None,
-        'request_id': tasks.bounded_text(ctxt.request_id, tasks.ID_MAX_CHARS),
+        'request_id': sanitize.bounded_text(ctxt.request_id,
+                                            tasks.ID_MAX_CHARS),
         'instance_id': instance_id,
         'project_id': project_id,
         'correlation_id': correlation_id,
@@ -174,7 +175,7 @@ def _direct_entry(ctxt, app, target, correlation_id, action, instance_id,
     if error is not None:
         code = getattr(error, 'code', None)
         entry['detail_code'] = (
-            tasks.bounded_text(code, text.DETAIL_CODE_MAX_CHARS)
+            sanitize.bounded_text(code, text.DETAIL_CODE_MAX_CHARS)
             if isinstance(code, str) else None) or (
             type(error).__name__[:text.DETAIL_CODE_MAX_CHARS])
         entry['detail_message'] = sanitize.clean_message(error) or None
@@ -290,7 +291,7 @@ def track_task(context, app, target, task_id=None, instance_id=None):
     ctxt = policy.request_context(context)
     # Checked, not changed: the context is the host's.
     owning_project(ctxt.project_id, 'project_id of the context')
-    app = tasks.bounded_text(app, tasks.APP_MAX_CHARS)
+    app = sanitize.bounded_text(app, tasks.APP_MAX_CHARS)
     if app is None:
         raise exception.InvalidField(field='app', value=app,
                                      reason='it is empty')
@@ -300,7 +301,7 @@ def track_task(context, app, target, task_id=None, instance_id=None):
         raise exception.InvalidField(field='target', value=target,
                                      reason='it is empty')
     if instance_id is not None:
-        instance_id = tasks.bounded_text(instance_id, tasks.ID_MAX_CHARS)
+        instance_id = sanitize.bounded_text(instance_id, tasks.ID_MAX_CHARS)
     correlation_id, action, project_id = _task_key(conf, ctxt, task_id)
 
     def entry(status, error=None):

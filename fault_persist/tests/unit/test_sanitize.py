@@ -1,5 +1,7 @@
 """sanitize masks at least what oslo.utils masks; its fast paths skip work."""
 
+import hypothesis
+from hypothesis import strategies as st
 from oslo_utils import strutils
 import testtools
 
@@ -178,3 +180,29 @@ class TestBoundedMasking(testtools.TestCase):
         text = pems + 'y' * (window - len(pems) - 15) + ' ' + url
         message = sanitize.clean_message(text)
         self.assertNotIn('Zq1', message)
+
+
+class TestBoundedText(testtools.TestCase):
+    """The one rule for text kept in a bounded column."""
+
+    def test_blank_is_none(self):
+        for value in (None, '', '   ', b' \t', '\n'):
+            self.assertIsNone(sanitize.bounded_text(value, 10), value)
+
+    def test_stripped_also_after_the_cut(self):
+        self.assertEqual('abc', sanitize.bounded_text('  abc  '))
+        self.assertEqual('ab', sanitize.bounded_text(' ab cd', 3))
+        self.assertEqual('abcd', sanitize.bounded_text('abcdef', 4))
+
+    @hypothesis.given(value=st.one_of(st.text(), st.binary(),
+                                      st.integers()),
+                      limit=st.one_of(st.none(), st.integers(1, 20)))
+    def test_printable_bounded_and_stripped(self, value, limit):
+        text = sanitize.bounded_text(value, limit)
+        if text is None:
+            return
+        self.assertEqual(text.strip(), text)
+        self.assertNotEqual('', text)
+        if limit is not None:
+            self.assertLessEqual(len(text), limit)
+        self.assertTrue(sanitize.to_text(value).strip().startswith(text))
