@@ -177,6 +177,16 @@ def get_task(task_id, project_id=None):
                                           [row] if row else [])), None)
 
 
+def _equalities(columns, filters, allowed):
+    """The conditions of ``filters`` on ``columns``, each name allowed."""
+    filters = filters or {}
+    unknown = sorted(set(filters) - allowed)
+    if unknown:
+        raise ValueError('not a filter: %s (filters: %s)' % (
+            ', '.join(unknown), ', '.join(sorted(allowed))))
+    return [columns[name] == value for name, value in filters.items()]
+
+
 def list_tasks(filters=None, project_id=None, limit=None, marker=None):
     """Tasks, newest (highest id) first, a page at a time.
 
@@ -186,11 +196,11 @@ def list_tasks(filters=None, project_id=None, limit=None, marker=None):
     :param limit: the largest number of tasks returned.
     :param marker: the id of the last task of the previous page.
     :returns: a list of rows of ``request_log_tasks``.
+    :raises: :class:`ValueError` for a filter not in :data:`TASK_FILTERS`.
     """
     task = _TASKS.c
-    query = _visible_tasks(sa.select(_TASKS), project_id)
-    for name, value in (filters or {}).items():
-        query = query.where(task[name] == value)
+    query = _visible_tasks(sa.select(_TASKS), project_id).where(
+        *_equalities(task, filters, TASK_FILTERS))
     if marker is not None:
         query = query.where(task.id < marker)
     query = query.order_by(task.id.desc())
@@ -237,12 +247,12 @@ def list_request_log(filters=None, project_id=None, since=None, before=None,
     :param limit: the largest number of entries returned.
     :param marker: the id of the last entry of the previous page.
     :returns: a list of rows of ``request_log``.
-    :raises: :class:`LookupError` when ``marker`` is not a visible entry.
+    :raises: :class:`LookupError` when ``marker`` is not a visible entry;
+        :class:`ValueError` for a filter not in :data:`ENTRY_FILTERS`.
     """
     log = _LOG.c
-    query = _visible_entries(sa.select(_LOG), project_id)
-    for name, value in (filters or {}).items():
-        query = query.where(log[name] == value)
+    query = _visible_entries(sa.select(_LOG), project_id).where(
+        *_equalities(log, filters, ENTRY_FILTERS))
     if since is not None:
         query = query.where(log.created >= since)
     if before is not None:
