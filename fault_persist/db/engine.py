@@ -341,10 +341,14 @@ class _ReadPlan:
         # What SQLAlchemy's result applies to each column (e.g. text to
         # datetime on SQLite); no type of ours depends on the driver's
         # type code.
-        self.processors = tuple(
+        processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in columns)
-        self.process_rows = any(self.processors)
+            for column in columns]
+        # (position, processor) of the columns that have one: a page of a
+        # hundred rows of eighteen columns, one of them a date, spends
+        # less on the seventeen others.
+        self.processed = tuple((position, process) for position, process
+                               in enumerate(processors) if process)
         # What SQLAlchemy applies to each value it binds (e.g. a datetime
         # to text on SQLite), by the name the DB-API sees;
         # construct_expanded_state() gives only those of the values an IN
@@ -394,12 +398,16 @@ class _ReadPlan:
     def rows(self, fetched):
         """The DB-API's rows as named tuples, processed as SQLAlchemy."""
         make = self.row_type._make
-        if not self.process_rows:
+        processed = self.processed
+        if not processed:
             return [make(row) for row in fetched]
-        processors = self.processors
-        return [make([value if process is None else process(value)
-                      for process, value in zip(processors, row)])
-                for row in fetched]
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for position, process in processed:
+                values[position] = process(values[position])
+            rows.append(make(values))
+        return rows
 
 
 #: The most statements :func:`read_rows` keeps compiled per dialect, the
