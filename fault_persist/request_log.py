@@ -395,8 +395,9 @@ def _lines(query, zone, locale, limit, marker):
 
 
 def _line_fields(row):
-    fields = row._mapping
-    return dict(fields, user=fields['user_id'])
+    fields = row._asdict()
+    fields['user'] = fields['user_id']
+    return fields
 
 
 def purge_request_log(older_than):

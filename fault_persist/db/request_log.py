@@ -6,6 +6,8 @@ entry's task is opened or advanced in the entry's own transaction
 (:mod:`fault_persist.db.task_upsert`).
 """
 
+import functools
+
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
@@ -177,14 +179,14 @@ def get_task(task_id, project_id=None):
                                           [row] if row else [])), None)
 
 
-def _equalities(columns, filters, allowed):
-    """The conditions of ``filters`` on ``columns``, each name allowed."""
+def _checked_filters(filters, allowed):
+    """``filters`` (``{column: value}``), each column one of ``allowed``."""
     filters = filters or {}
     unknown = sorted(set(filters) - allowed)
     if unknown:
         raise ValueError('not a filter: %s (filters: %s)' % (
             ', '.join(unknown), ', '.join(sorted(allowed))))
-    return [columns[name] == value for name, value in filters.items()]
+    return filters
 
 
 def list_tasks(filters=None, project_id=None, limit=None, marker=None):
@@ -199,8 +201,9 @@ def list_tasks(filters=None, project_id=None, limit=None, marker=None):
     :raises: :class:`ValueError` for a filter not in :data:`TASK_FILTERS`.
     """
     task = _TASKS.c
-    query = _visible_tasks(sa.select(_TASKS), project_id).where(
-        *_equalities(task, filters, TASK_FILTERS))
+    query = _visible_tasks(sa.select(_TASKS), project_id)
+    for name, value in _checked_filters(filters, TASK_FILTERS).items():
+        query = query.where(task[name] == value)
     if marker is not None:
         query = query.where(task.id < marker)
     query = query.order_by(task.id.desc())
@@ -230,6 +233,62 @@ def _marker_time(connection, marker, project_id):
     return found[0].created
 
 
+#: The most shapes of :func:`list_request_log`'s statement kept built
+#: (and compiled, by :func:`~fault_persist.db.engine.read_rows`): one per
+#: set of conditions a caller combines. A shape dropped from the cache is
+#: built again when it comes back.
+ENTRY_STATEMENTS_KEPT = 64
+
+
+@functools.lru_cache(maxsize=ENTRY_STATEMENTS_KEPT)
+def _entries_statement(filter_names, project, since, before, limit, marker):
+    """The SELECT of a page of entries with these conditions, built once.
+
+    Every value is a bind parameter: ``project_id``, ``since``,
+    ``before``, ``limit``, ``marker_created`` and ``marker_id``, and
+    ``filter_<column>`` for each column of ``filter_names``.
+    """
+    log = _LOG.c
+    query = sa.select(_LOG)
+    if project:
+        query = query.where(log.project_id == sa.bindparam('project_id'))
+    for name in filter_names:
+        query = query.where(log[name] == sa.bindparam('filter_' + name))
+    if since:
+        query = query.where(log.created >= sa.bindparam('since'))
+    if before:
+        query = query.where(log.created < sa.bindparam('before'))
+    if marker:
+        created = sa.bindparam('marker_created', type_=log.created.type)
+        # The first condition bounds the index range; the second drops
+        # what the previous page showed at the marker's time.
+        query = query.where(log.created <= created, sa.or_(
+            log.created < created,
+            log.id < sa.bindparam('marker_id', type_=log.id.type)))
+    query = query.order_by(log.created.desc(), log.id.desc())
+    if limit:
+        query = query.limit(sa.bindparam('limit', type_=sa.Integer))
+    return query
+
+
+_MARKER_ENTRY = sa.select(_LOG.c.created, _LOG.c.project_id).where(
+    _LOG.c.id == sa.bindparam('marker_id'))
+_MARKER_ENTRY_OF_PROJECT = _MARKER_ENTRY.where(
+    _LOG.c.project_id == sa.bindparam('project_id'))
+
+
+def _marker_created(marker, project_id):
+    if project_id is None:
+        found = db_engine.read_rows(_MARKER_ENTRY, {'marker_id': marker})
+    else:
+        found = db_engine.exactly_of(project_id, db_engine.read_rows(
+            _MARKER_ENTRY_OF_PROJECT,
+            {'marker_id': marker, 'project_id': project_id}))
+    if not found:
+        raise LookupError(marker)
+    return found[0].created
+
+
 def list_request_log(filters=None, project_id=None, since=None, before=None,
                      limit=None, marker=None):
     """Request-log entries, newest first, a page at a time.
@@ -239,6 +298,12 @@ def list_request_log(filters=None, project_id=None, since=None, before=None,
     ``request_log_project_id_created_id_idx``) yields without sorting; a
     page after a marker is a range of that index.
 
+    Read as the show view reads (:func:`~fault_persist.db.engine.read_rows`):
+    each statement on its own, without a transaction, from a statement
+    built once per combination of conditions. A page after a marker reads
+    the marker's time first, then the page: entries are never changed
+    once stored, so that is the page one transaction would read.
+
     :param filters: ``{column: value}`` equalities, columns from
         :data:`ENTRY_FILTERS`.
     :param project_id: only this project's entries.
@@ -246,28 +311,30 @@ def list_request_log(filters=None, project_id=None, since=None, before=None,
     :param before: only entries created before this naive UTC time.
     :param limit: the largest number of entries returned.
     :param marker: the id of the last entry of the previous page.
-    :returns: a list of rows of ``request_log``.
+    :returns: a list of named tuples, one per entry, of the columns of
+        ``request_log``.
     :raises: :class:`LookupError` when ``marker`` is not a visible entry;
         :class:`ValueError` for a filter not in :data:`ENTRY_FILTERS`.
     """
-    log = _LOG.c
-    query = _visible_entries(sa.select(_LOG), project_id).where(
-        *_equalities(log, filters, ENTRY_FILTERS))
+    filters = _checked_filters(filters, ENTRY_FILTERS)
+    names = tuple(sorted(filters))
+    parameters = {'filter_' + name: filters[name] for name in names}
+    if project_id is not None:
+        parameters['project_id'] = project_id
     if since is not None:
-        query = query.where(log.created >= since)
+        parameters['since'] = since
     if before is not None:
-        query = query.where(log.created < before)
-    query = query.order_by(log.created.desc(), log.id.desc())
+        parameters['before'] = before
     if limit is not None:
-        query = query.limit(limit)
-    with db_engine.read_connection() as connection:
-        if marker is not None:
-            created = _marker_time(connection, marker, project_id)
-            # The first condition bounds the index range; the second
-            # drops what the previous page showed at the marker's time.
-            query = query.where(log.created <= created, sa.or_(
-                log.created < created, log.id < marker))
-        return db_engine.exactly_of(project_id, connection.execute(query))
+        parameters['limit'] = limit
+    if marker is not None:
+        parameters['marker_created'] = _marker_created(marker, project_id)
+        parameters['marker_id'] = marker
+    statement = _entries_statement(
+        names, project_id is not None, since is not None,
+        before is not None, limit is not None, marker is not None)
+    return db_engine.exactly_of(project_id,
+                                db_engine.read_rows(statement, parameters))
 
 
 def task_window(task_id, now, project_id=None, limit=None, marker=None):

@@ -176,6 +176,45 @@ class TestReadRows(base.TestCase):
                                     {'instance_id': self.instance_id})
         self.assertEqual(1, compile_.call_count)
 
+    def test_bound_values_are_processed_as_sqlalchemy_does(self):
+        # SQLite keeps a datetime as text of its own form: a bound value
+        # compared with stored ones must be sent in that form, by the
+        # type's bind processor, as SQLAlchemy sends it.
+        sent = sa.cast(sa.bindparam('when', type_=sa.DateTime),
+                       sa.String).label('sent')
+        when = datetime.datetime(2026, 1, 1, 6)
+        for statement, parameters in (
+                (sa.select(sent), {'when': when}),
+                # With an IN list, rendered per call.
+                (sa.select(sent).where(sa.literal(1).in_(
+                    sa.bindparam('ones', expanding=True))),
+                 {'when': when, 'ones': [1, 2]})):
+            rows = db_engine.read_rows(statement, parameters)
+            self.assertEqual(
+                [('2026-01-01 06:00:00.000000',)],
+                self._through_sqlalchemy(statement, parameters))
+            self.assertEqual(self._through_sqlalchemy(statement, parameters),
+                             [tuple(row) for row in rows])
+
+    def test_plans_of_the_statements_read_last_are_kept(self):
+        dialect = self.engine.dialect
+        statements = [sa.select(sa.bindparam('value', type_=sa.Integer)
+                                + number) for number in range(4)]
+        self.useFixture(fixtures.MockPatchObject(db_engine,
+                                                 'READ_PLANS_KEPT', 2))
+        db_engine._READ_PLANS.pop(dialect, None)
+        for number in (0, 1, 0, 2, 3):
+            rows = db_engine.read_rows(statements[number], {'value': 10})
+            self.assertEqual([(10 + number,)], [tuple(row) for row in rows])
+        # The first was read again after the second: the second went
+        # first, then the first.
+        self.assertEqual(statements[2:],
+                         list(db_engine._READ_PLANS[dialect]))
+        with mock.patch.object(statements[0], 'compile',
+                               wraps=statements[0].compile) as compile_:
+            db_engine.read_rows(statements[0], {'value': 1})
+        self.assertEqual(1, compile_.call_count)
+
     def test_show_view_runs_one_statement_and_no_transaction(self):
         statements = self.useFixture(fp_fixtures.SQLiteStatements())
         fault_persist.get_fault(base.admin_context(), self.instance_id)
