@@ -26,10 +26,10 @@ the same load of other work:
   instance), on one DB-API connection held open: the floor;
 * ``get_fault admin`` and ``get_fault member`` (a member of the
   instance's project: no details);
-* ``raw page``: the page query of ``get_faults`` for 1,000 ids, as an
-  admin asks it (the newest fault of each instance), in the backend's
-  shape and compiled as ``get_faults`` compiles it, on the open
-  connection;
+* ``raw page``: the page query of ``get_faults`` for 1,000 ids, as the
+  admin asks it (the newest fault of each instance, and of the admin's
+  project), in the backend's shape and compiled as ``get_faults``
+  compiles it, on the open connection;
 * ``get_faults admin`` and ``get_faults member`` for a page of 1,000
   instances (the member's own).
 
@@ -269,7 +269,8 @@ def _calls(backend, size):
     connection = backend.raw()
     cursor = connection.cursor()
     sql = RAW_SQL.format(p=backend.placeholder, false=backend.false)
-    raw_page = _raw_page(cursor)
+    # As the admin asks: with a project of its own, not the page's.
+    raw_page = _raw_page(cursor, admin.project_id)
 
     def raw(instance):
         cursor.execute(sql, (instance,))
@@ -308,19 +309,20 @@ def _calls(backend, size):
     return calls, connection, len(listed)
 
 
-def _raw_page(cursor):
-    """The page query of get_faults as an admin asks it, on ``cursor``.
+def _raw_page(cursor, project_id):
+    """The page query of get_faults for a caller of ``project_id``.
 
     The statement of the engine's dialect (see
     ``fault_persist.db.faults.get_latest_faults``), compiled once as
-    ``read_rows`` compiles it, run on the open DB-API cursor.
+    ``read_rows`` compiles it, run on the open DB-API ``cursor``.
     """
     dialect = db_engine.get_engine().dialect
     query = db_faults._page_query(dialect)
-    plan = db_engine._read_plan(dialect, query.statements[False])
+    plan = db_engine._read_plan(dialect, query.statements[bool(project_id)])
 
     def raw_page(ids):
-        cursor.execute(*plan.bound({'instance_ids': query.bind(ids)}))
+        cursor.execute(*plan.bound({'instance_ids': query.bind(ids),
+                                    'project_id': project_id}))
         return cursor.fetchall()
 
     return raw_page
