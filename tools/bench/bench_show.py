@@ -313,16 +313,23 @@ def _raw_page(cursor, project_id):
     """The page query of get_faults for a caller of ``project_id``.
 
     The statement of the engine's dialect (see
-    ``fault_persist.db.faults.get_latest_faults``), compiled once as
-    ``read_rows`` compiles it, run on the open DB-API ``cursor``.
+    ``fault_persist.db.faults.get_latest_faults``) as ``read_rows``
+    compiles and binds it, run on the open DB-API ``cursor``: the
+    database's and the driver's time, not the binding's.
     """
     dialect = db_engine.get_engine().dialect
     query = db_faults._page_query(dialect)
     plan = db_engine._read_plan(dialect, query.statements[bool(project_id)])
 
+    bound = {}
+
     def raw_page(ids):
-        cursor.execute(*plan.bound({'instance_ids': query.bind(ids),
-                                    'project_id': project_id}))
+        # Its SQL and values made once per page, as a raw query has them.
+        key = tuple(ids)
+        if key not in bound:
+            bound[key] = plan.bound({'instance_ids': query.bind(ids),
+                                     'project_id': project_id})
+        cursor.execute(*bound[key])
         return cursor.fetchall()
 
     return raw_page
