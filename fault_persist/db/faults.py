@@ -277,7 +277,7 @@ def _looked_up_statement(of_project):
     return sa.select(*columns).select_from(joined)
 
 
-def _ranked_statement(of_project, narrow):
+def _ranked_statement(of_project, narrow, array=False):
     """The page query with ``ROW_NUMBER()``: PostgreSQL, MariaDB, MySQL.
 
     The index gives each resource's few unresolved faults; the window
@@ -285,6 +285,8 @@ def _ranked_statement(of_project, narrow):
     ``of_project``). ``narrow``: the window sorts ids only, and the rows
     ranked first are read again by id: MariaDB's sort of rows with their
     ``details`` costs more than the second read; PostgreSQL's does not.
+    ``array``: the ids bind as one array (PostgreSQL), not as an ``IN``
+    list of binds that SQLAlchemy renders again at each call.
     """
     fault = _FAULTS.c
     order = (fault.created.desc(), fault.id.desc())
@@ -297,9 +299,15 @@ def _ranked_statement(of_project, narrow):
     kept = ((fault.id, fault.project_id) if narrow else (
         fault.instance_id, fault.created, fault.message, fault.details,
         fault.project_id))
+    if array:
+        # Of no length: a cast to VARCHAR(64) would cut a longer id short.
+        asked = fault.instance_id == sa.any_(sa.bindparam(
+            'instance_ids', type_=postgresql.ARRAY(sa.String())))
+    else:
+        asked = fault.instance_id.in_(
+            sa.bindparam('instance_ids', expanding=True))
     ranked = sa.select(*kept, *ranks).where(
-        fault.instance_id.in_(sa.bindparam('instance_ids', expanding=True)),
-        *_shows(fault)).subquery('ranked')
+        asked, *_shows(fault)).subquery('ranked')
     shown = ranked.c
     if narrow:
         shown = _FAULTS.alias('shown')
@@ -359,8 +367,8 @@ _LATEST_FAULTS = {
     'sqlite': _PageQuery.built(_looked_up_statement, json.dumps,
                                _read_looked_up),
     'postgresql': _PageQuery.built(
-        functools.partial(_ranked_statement, narrow=False), list,
-        _read_ranked),
+        functools.partial(_ranked_statement, narrow=False, array=True),
+        list, _read_ranked),
     # MariaDB, MySQL.
     None: _PageQuery.built(
         functools.partial(_ranked_statement, narrow=True), list,
