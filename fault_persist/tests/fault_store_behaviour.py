@@ -631,6 +631,88 @@ class FaultStoreBehaviour:
         self.assertEqual('theirs', fault_persist.get_faults(
             base.admin_context(), [instance_id])[instance_id]['message'])
 
+    def _at(self, seconds):
+        self.useFixture(fp_fixtures.TimeOverride(task_events.seconds(seconds)))
+
+    def _assert_page_as_one_by_one(self, callers, instance_ids):
+        for caller in callers:
+            self.assertEqual(
+                {instance_id: fault for instance_id, fault in (
+                    (instance_id, fault_persist.get_fault(caller, instance_id))
+                    for instance_id in instance_ids) if fault is not None},
+                fault_persist.get_faults(caller, instance_ids))
+
+    def test_get_faults_breaks_a_tie_on_created_by_the_larger_id(self):
+        instance_id = uuidutils.generate_uuid()
+        self._at(0)
+        stored = {self._save(instance_id, 'twin %d' % number,
+                             context=base.user_context('project-a')): number
+                  for number in range(4)}
+        # Another project's newest leaves the member their own, also tied.
+        self._at(10)
+        self._save(instance_id, 'theirs',
+                   context=base.user_context('project-b'))
+        expected = 'twin %d' % stored[max(stored)]
+        self.assertEqual(expected, fault_persist.get_faults(
+            base.user_context('project-a'),
+            [instance_id])[instance_id]['message'])
+        self.assertEqual(expected, fault_persist.get_fault(
+            base.user_context('project-a'), instance_id)['message'])
+        self._at(20)
+        fault_persist.resolve_faults(base.user_context('project-b'),
+                                     instance_id)
+        self.assertEqual(expected, fault_persist.get_faults(
+            base.admin_context(), [instance_id])[instance_id]['message'])
+
+    def test_get_faults_of_a_member_is_their_projects_newest_that_shows(
+            self):
+        instance_id = uuidutils.generate_uuid()
+        mine = base.user_context('project-a')
+        # Newer than the one shown, but resolved, deleted or a host's.
+        self._at(30)
+        self._save(instance_id, 'mine, resolved', context=mine)
+        fault_persist.resolve_faults(mine, instance_id)
+        self._at(40)
+        self._save(instance_id, 'mine, deleted', context=mine)
+        fault_persist.delete_faults(mine, instance_id)
+        self._at(50)
+        self._save(instance_id, 'a host of the same name', context=mine,
+                   resource_type='host')
+        for seconds, message in ((10, 'mine, older'), (20, 'mine')):
+            self._at(seconds)
+            self._save(instance_id, message, context=mine)
+        for seconds in (25, 60):
+            self._at(seconds)
+            self._save(instance_id, 'theirs at %d' % seconds,
+                       context=base.user_context('project-b'))
+        callers = (mine, base.user_context('project-b'),
+                   base.user_context('project-c'), base.admin_context())
+        for caller, message in zip(callers, ('mine', 'theirs at 60', None,
+                                             'theirs at 60')):
+            fault = fault_persist.get_faults(caller, [instance_id]).get(
+                instance_id)
+            self.assertEqual(message, fault and fault['message'])
+        self._assert_page_as_one_by_one(callers, [instance_id])
+
+    def test_get_faults_reads_a_page_of_many_statements_whole(self):
+        ids = ['vm-%d' % number for number in range(7)]
+        for number, instance_id in enumerate(ids):
+            project = 'project-a' if number % 2 else 'project-b'
+            if number % 3:
+                self._save(instance_id, 'of %s' % project,
+                           context=base.user_context(project))
+        # The newest of the last is another project's.
+        self._save(ids[-1], 'theirs', context=base.user_context('project-c'))
+        with mock.patch.object(db_faults, 'LATEST_FAULTS_CHUNK', 3):
+            self._assert_page_as_one_by_one(
+                (base.admin_context(), base.user_context('project-a'),
+                 base.user_context('project-b')), ids + ['vm-none'])
+            statements = self.useFixture(
+                fp_fixtures.SQLStatements()).statements
+            fault_persist.get_faults(base.admin_context(), ids)
+        self.assertEqual(3, len([statement for statement in statements
+                                 if 'instance_faults' in statement]))
+
     def test_get_faults_rejects_bad_ids_with_our_errors(self):
         for bad in ('one-id', b'bytes', 7, None, {'a': 1}):
             self.assertRaises(exception.InvalidField,

@@ -26,9 +26,10 @@ the same load of other work:
   instance), on one DB-API connection held open: the floor;
 * ``get_fault admin`` and ``get_fault member`` (a member of the
   instance's project: no details);
-* ``raw page``: the page query of ``get_faults`` for 1,000 ids (the
-  newest fault of each instance, and of each instance and project), on
-  the open connection;
+* ``raw page``: the page query of ``get_faults`` for 1,000 ids, as the
+  admin asks it (the newest fault of each instance, and of the admin's
+  project), in the backend's shape and compiled as ``get_faults``
+  compiles it, on the open connection;
 * ``get_faults admin`` and ``get_faults member`` for a page of 1,000
   instances (the member's own).
 
@@ -60,6 +61,7 @@ import sqlalchemy as sa
 import fault_persist
 from fault_persist import config
 from fault_persist.db import engine as db_engine
+from fault_persist.db import faults as db_faults
 from fault_persist.db import migration
 
 TARGET_RAW = 3.0
@@ -267,16 +269,11 @@ def _calls(backend, size):
     connection = backend.raw()
     cursor = connection.cursor()
     sql = RAW_SQL.format(p=backend.placeholder, false=backend.false)
-    page_sql = _raw_page_sql(backend)
+    # As the admin asks: with a project of its own, not the page's.
+    raw_page = _raw_page(cursor, admin.project_id)
 
     def raw(instance):
         cursor.execute(sql, (instance,))
-        return cursor.fetchall()
-
-    def raw_page(ids):
-        # As an admin asks: no project of the caller's ('').
-        cursor.execute(page_sql.replace('(:ids)', '(%s)' % ', '.join(
-            [backend.placeholder] * len(ids))), list(ids) + [''])
         return cursor.fetchall()
 
     calls = {
@@ -312,19 +309,30 @@ def _calls(backend, size):
     return calls, connection, len(listed)
 
 
-def _raw_page_sql(backend):
-    # What get_faults asks: the newest fault of each instance, and the
-    # newest of the caller's project (behind another project's newer one).
-    return (
-        'SELECT instance_id, created, message, details, project_id FROM ('
-        'SELECT instance_id, created, message, details, project_id, '
-        'row_number() OVER (PARTITION BY instance_id ORDER BY created DESC, '
-        'id DESC) AS n, row_number() OVER (PARTITION BY instance_id, '
-        'project_id ORDER BY created DESC, id DESC) AS n_own '
-        'FROM instance_faults WHERE instance_id IN (:ids) AND '
-        'deleted = %s AND resolved_at IS NULL AND resource_type != '
-        '\'host\') AS ranked WHERE n = 1 OR n_own = 1 AND project_id = %s'
-        % (backend.false, backend.placeholder))
+def _raw_page(cursor, project_id):
+    """The page query of get_faults for a caller of ``project_id``.
+
+    The statement of the engine's dialect (see
+    ``fault_persist.db.faults.get_latest_faults``) as ``read_rows``
+    compiles and binds it, run on the open DB-API ``cursor``: the
+    database's and the driver's time, not the binding's.
+    """
+    dialect = db_engine.get_engine().dialect
+    query = db_faults._page_query(dialect)
+    plan = db_engine._read_plan(dialect, query.statements[bool(project_id)])
+
+    bound = {}
+
+    def raw_page(ids):
+        # Its SQL and values made once per page, as a raw query has them.
+        key = tuple(ids)
+        if key not in bound:
+            bound[key] = plan.bound({'instance_ids': query.bind(ids),
+                                     'project_id': project_id})
+        cursor.execute(*bound[key])
+        return cursor.fetchall()
+
+    return raw_page
 
 
 def _measure(sizes, loops, rounds, clock):

@@ -66,7 +66,7 @@ class ReadRowsBehaviour:
                 (db_faults._LATEST_FAULTS_OF_PROJECT, {
                     'instance_id': self.instance_id,
                     'project_id': 'project-a'}),
-                (db_faults._LATEST_FAULTS, {
+                _page_statement(db_engine.get_engine().dialect, {
                     'instance_ids': [self.instance_id, 'vm-none'],
                     'project_id': 'project-a'})):
             rows = db_engine.read_rows(statement, parameters)
@@ -88,6 +88,13 @@ class ReadRowsBehaviour:
         self.assertEqual(0, db_engine.get_engine().pool.checkedout())
         self.assertEqual('Failed in project-b', db_faults.get_latest_fault(
             self.instance_id).message)
+
+
+def _page_statement(dialect, parameters):
+    """The page query of get_latest_faults on ``dialect``, and its values."""
+    query = db_faults._page_query(dialect)
+    return query.statements[True], dict(
+        parameters, instance_ids=query.bind(parameters['instance_ids']))
 
 
 def base_context(project_id):

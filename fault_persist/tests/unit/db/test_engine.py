@@ -1,6 +1,7 @@
 """The engine: its URL and connection settings; read_rows on SQLite."""
 
 import datetime
+import json
 import sqlite3
 from unittest import mock
 
@@ -145,9 +146,15 @@ class TestReadRows(base.TestCase):
                 (db_faults._LATEST_FAULTS_OF_PROJECT, {
                     'instance_id': self.instance_id,
                     'project_id': 'project-a'}),
-                # An IN list, rendered per call.
-                (db_faults._LATEST_FAULTS, {
+                # An IN list, rendered per call (the page query of
+                # MariaDB and MySQL, which SQLite runs too).
+                (db_faults._LATEST_FAULTS[None].statements[True], {
                     'instance_ids': [self.instance_id, 'vm-none'],
+                    'project_id': 'project-a'}),
+                # SQLite's page query: the ids as one JSON array.
+                (db_faults._LATEST_FAULTS['sqlite'].statements[True], {
+                    'instance_ids': json.dumps([self.instance_id,
+                                                'vm-none']),
                     'project_id': 'project-a'})):
             rows = db_engine.read_rows(statement, parameters)
             self.assertEqual(
