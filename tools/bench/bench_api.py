@@ -56,7 +56,8 @@ client checks that every call went over the same connection:
 
 * ``uwsgi``: ``fault_persist.api.wsgi:application`` under uWSGI (one
   process, 4 threads, ``--http11-socket``), as OpenStack deployments run
-  their APIs; measured when uWSGI is installed (``pip install pyuwsgi``);
+  their APIs; measured when uWSGI is installed (``pip install -r
+  tools/bench/requirements.txt`` installs it and gunicorn);
 * ``gunicorn``: the same under gunicorn (one ``gthread`` worker, 4
   threads); measured when gunicorn is installed (``pip install
   gunicorn``);
