@@ -11,6 +11,7 @@ from oslo_db.sqlalchemy import utils as db_utils
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
 from fault_persist.db import recordset
@@ -133,7 +134,7 @@ def add_faults(rows, resolve=True):
 
 
 def _add_faults_once(rows, resolve):
-    with db_engine.write_connection() as connection:
+    with dbapi_writes.write_connection() as connection:
         return add_faults_on(connection, rows, resolve=resolve)
 
 

@@ -23,7 +23,9 @@ class TestOneError(base.TestCase):
                               payload={'instance_id': instance_id})
 
     def _statements_of(self, fault_rows, entries, resolve=True):
-        statements = self.useFixture(fp_fixtures.SQLStatements()).statements
+        # What SQLite runs: SQLAlchemy's, the DB-API's and the driver's.
+        statements = self.useFixture(
+            fp_fixtures.SQLiteStatements()).statements
         db_captured.add_captured(fault_rows, entries, resolve=resolve)
         return [statement.split(' (')[0] for statement in statements]
 
@@ -35,7 +37,8 @@ class TestOneError(base.TestCase):
         for request_id in ('req-2', 'req-1'):
             self.assertEqual(
                 ['BEGIN', 'INSERT INTO instance_faults',
-                 'INSERT INTO request_log_tasks', 'INSERT INTO request_log'],
+                 'INSERT INTO request_log_tasks', 'INSERT INTO request_log',
+                 'COMMIT'],
                 self._statements_of(*_rows(self._error(request_id, 5,
                                                        instance_id))))
 
