@@ -38,6 +38,7 @@ Usage::
 import contextlib
 import weakref
 
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from fault_persist.db import engine as db_engine
@@ -60,39 +61,54 @@ def write_connection():
         pooled = engine.raw_connection()
     except engine.dialect.loaded_dbapi.Error as exc:
         db_engine.raise_translated(exc, engine)
-    dbapi_connection = pooled.dbapi_connection
     try:
-        cursor = dbapi_connection.cursor()
+        cursor = pooled.dbapi_connection.cursor()
         cursor.execute('BEGIN')
     except Exception as exc:
-        _give_back(engine, pooled, exc)
-        db_engine.raise_translated(exc, engine)
+        _fail(engine, pooled, exc)
+    connection = DBAPIConnection(engine, pooled.dbapi_connection, cursor)
     try:
-        yield DBAPIConnection(engine, cursor)
+        yield connection
     except BaseException as exc:
-        _give_back(engine, pooled, exc)
+        # Interrupted midway (a greenlet killed, Ctrl-C), the connection's
+        # state is unknown.
+        _give_back(pooled, exc, connection.lost
+                   or not isinstance(exc, Exception))
         raise
     try:
-        dbapi_connection.commit()
+        pooled.dbapi_connection.commit()
     except Exception as exc:
-        _give_back(engine, pooled, exc)
-        db_engine.raise_translated(exc, engine)
+        _fail(engine, pooled, exc)
     cursor.close()
     pooled.close()
 
 
-def _give_back(engine, pooled, exc):
+def _fail(engine, pooled, exc):
+    """Give the connection back and raise ``exc`` as oslo.db translates it."""
+    lost = _lost(engine, pooled.dbapi_connection, exc)
+    try:
+        db_engine.raise_translated(exc, engine)
+    except db_exc.DBConnectionError:
+        lost = True
+        raise
+    finally:
+        _give_back(pooled, exc, lost)
+
+
+def _lost(engine, dbapi_connection, exc):
+    """Whether ``exc`` says the connection lost its database."""
+    dialect = engine.dialect
+    return isinstance(exc, dialect.loaded_dbapi.Error) and (
+        dialect.is_disconnect(exc, dbapi_connection, None))
+
+
+def _give_back(pooled, exc, lost):
     """Return a connection whose transaction failed to the pool.
 
     The pool's reset at check-in rolls the transaction back. A connection
-    that lost its database, or whose statement was interrupted midway (a
-    greenlet killed, Ctrl-C: its state is unknown), is closed instead, and
-    the pool opens another.
+    that is ``lost`` is closed instead, and the pool opens another.
     """
-    dialect = engine.dialect
-    if not isinstance(exc, Exception) or (
-            isinstance(exc, dialect.loaded_dbapi.Error)
-            and dialect.is_disconnect(exc, pooled.dbapi_connection, None)):
+    if lost:
         pooled.invalidate(exc if isinstance(exc, Exception) else None)
     else:
         pooled.close()
@@ -105,10 +121,13 @@ class DBAPIConnection:
     connection: :attr:`dialect` and :meth:`execute`.
     """
 
-    def __init__(self, engine, cursor):
+    def __init__(self, engine, dbapi_connection, cursor):
         self._engine = engine
         self.dialect = engine.dialect
+        self._dbapi_connection = dbapi_connection
         self._cursor = cursor
+        #: Whether a statement found the connection without its database.
+        self.lost = False
 
     def execute(self, statement, parameters=None):
         """Run a Core statement in the transaction.
@@ -143,7 +162,12 @@ class DBAPIConnection:
         except Exception as exc:
             # As SQLAlchemy's execution passes any failure of a statement
             # (e.g. a text the driver cannot encode) to oslo.db's filters.
-            db_engine.raise_translated(exc, self._engine)
+            self.lost = _lost(self._engine, self._dbapi_connection, exc)
+            try:
+                db_engine.raise_translated(exc, self._engine)
+            except db_exc.DBConnectionError:
+                self.lost = True
+                raise
         return Rows(plan.rows(fetched))
 
 
