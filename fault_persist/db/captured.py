@@ -24,7 +24,9 @@ def add_captured(fault_rows, entries, resolve=True):
     (``ON CONFLICT DO NOTHING``) and looks up only that. Elsewhere, when
     the database refuses a row as stored before (a redelivery, a replay)
     or another writer gets in the way, the whole transaction is tried
-    again, looking first.
+    again, looking first. On SQLite the transaction runs on the DB-API
+    connection (:mod:`~fault_persist.db.dbapi_writes`): an error is three
+    inserts and a commit.
 
     :param fault_rows: as :func:`~fault_persist.db.faults.add_faults`
         takes them.

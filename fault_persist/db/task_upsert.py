@@ -7,8 +7,8 @@ those rows with ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, SQLite)
 or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB), the form each
 database offers for "insert, or fold into the stored row": one statement
 for the tasks found stored, named by id, and one for the others. On
-PostgreSQL one statement does all: the rows come as one parameter, and
-find their stored tasks themselves.
+PostgreSQL and SQLite one statement does all, each row finding its stored
+task itself (on PostgreSQL the rows come as one parameter).
 
 The fold only moves a task forward, whatever the order in which its
 entries arrive, and is computed from the row as the database holds it
