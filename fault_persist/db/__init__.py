@@ -14,6 +14,8 @@ module              job
 ``resolution``      faults resolved by completed request-log entries
 ``captured``        a captured batch's faults and entries in one
                     transaction
+``dbapi_writes``    a write transaction on SQLite's DB-API connection,
+                    past SQLAlchemy's execution
 ``recordset``       a batch of rows as one parameter (PostgreSQL)
 ``migration``       alembic migrations, with their own version table
 ==================  ====================================================

@@ -3,6 +3,7 @@
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 
+from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
 from fault_persist.db import request_log as db_request_log
@@ -23,7 +24,9 @@ def add_captured(fault_rows, entries, resolve=True):
     (``ON CONFLICT DO NOTHING``) and looks up only that. Elsewhere, when
     the database refuses a row as stored before (a redelivery, a replay)
     or another writer gets in the way, the whole transaction is tried
-    again, looking first.
+    again, looking first. On SQLite the transaction runs on the DB-API
+    connection (:mod:`~fault_persist.db.dbapi_writes`): an error is three
+    inserts and a commit.
 
     :param fault_rows: as :func:`~fault_persist.db.faults.add_faults`
         takes them.
@@ -46,7 +49,7 @@ def add_captured(fault_rows, entries, resolve=True):
 
 
 def _add_captured_once(fault_rows, entries, resolve, look_up):
-    with db_engine.write_connection() as connection:
+    with dbapi_writes.write_connection() as connection:
         # Faults first: a completed entry of the batch then resolves the
         # faults of the batch it comes after too.
         fault_ids = db_faults.add_faults_on(connection, fault_rows,

@@ -301,7 +301,7 @@ def read_rows(statement, parameters=None):
     try:
         connection = engine.raw_connection()
     except dialect.loaded_dbapi.Error as exc:
-        _raise_translated(exc, engine)
+        raise_translated(exc, engine)
     try:
         rows = _fetch_outside_transaction(connection.dbapi_connection,
                                           dialect, sql, values)
@@ -313,7 +313,7 @@ def read_rows(statement, parameters=None):
             connection.invalidate(exc)
         else:
             connection.close()
-        _raise_translated(exc, engine)
+        raise_translated(exc, engine)
     except BaseException:
         # Interrupted midway (a greenlet killed, Ctrl-C): the connection's
         # state is unknown, so it is closed, not pooled.
@@ -461,14 +461,16 @@ def _fetch_outside_transaction(dbapi_connection, dialect, sql, values):
             dbapi_connection.autocommit = False
 
 
-def _raise_translated(exc, engine):
+def raise_translated(exc, engine):
     """Raise ``exc`` as SQLAlchemy and oslo.db would have translated it.
 
     SQLAlchemy's own handling of an error outside a statement (a failed
     check-out): wrap a DB-API error in SQLAlchemy's exception and pass it
     through the engine's ``handle_error`` listeners, oslo.db's exception
     filters among them. It is private to SQLAlchemy; the unit and
-    functional tests of :func:`read_rows` check what it raises.
+    functional tests of :func:`read_rows` check what it raises, and those
+    of :mod:`~fault_persist.db.dbapi_writes`, which raises its failures
+    through it too.
     """
     sa.engine.Connection._handle_dbapi_exception_noconnection(
         exc, engine.dialect, engine)

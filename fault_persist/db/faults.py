@@ -15,6 +15,7 @@ from oslo_db.sqlalchemy import utils as db_utils
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
 from fault_persist.db import recordset
@@ -32,6 +33,31 @@ _STORED_FAULT_IDS = sa.select(_FAULTS.c.message_id, _FAULTS.c.id).where(
     _FAULTS.c.message_id.in_(sa.bindparam('message_ids', expanding=True)))
 
 
+_GIVEN = [column for column in _FAULTS.c if column.name != 'resolved_at']
+
+
+def _inserted_values(given, resource_type, resolve):
+    """``{column name: expression}`` of a fault row as it is inserted.
+
+    :param given: ``{column name: expression}`` of the row's given
+        columns (all but ``resolved_at``).
+    :param resource_type: the row's ``resource_type``, defaulted.
+    :param resolve: give the row its ``resolved_at`` in the statement
+        (see :func:`~fault_persist.db.resolution.resolved_at_of`); else
+        leave it unresolved.
+    """
+    values = dict(given)
+    # What an executemany fills in for a row without it, as the column's
+    # default.
+    values['deleted'] = sa.func.coalesce(values['deleted'], sa.false())
+    values['resource_type'] = resource_type
+    values['resolved_at'] = (
+        resolution.resolved_at_of(values['instance_id'], values['created'],
+                                  resource_type)
+        if resolve else sa.null())
+    return values
+
+
 def _insert_new_faults(resolve):
     """PostgreSQL: insert a batch of rows not stored yet, in one statement.
 
@@ -42,23 +68,45 @@ def _insert_new_faults(resolve):
     :func:`~fault_persist.db.resolution.resolved_at_of`). Returns the
     ``message_id`` and ``id`` of every row inserted.
     """
-    given = [column for column in _FAULTS.c if column.name != 'resolved_at']
-    rows = recordset.of(*given)
-    values = {column.name: rows.c[column.name] for column in given}
-    # What an executemany fills in for a row without them.
-    values['deleted'] = sa.func.coalesce(values['deleted'], sa.false())
-    values['resource_type'] = sa.func.coalesce(
-        values['resource_type'], resolution.DEFAULT_RESOURCE_TYPE)
-    values['resolved_at'] = (
-        resolution.resolved_at_of(values['instance_id'], values['created'],
-                                  values['resource_type'])
-        if resolve else sa.null())
+    rows = recordset.of(*_GIVEN)
+    given = {column.name: rows.c[column.name] for column in _GIVEN}
+    values = _inserted_values(given, sa.func.coalesce(
+        given['resource_type'], resolution.DEFAULT_RESOURCE_TYPE), resolve)
     return postgresql.insert(_FAULTS).from_select(
         list(values), sa.select(*values.values())).on_conflict_do_nothing(
         index_elements=['message_id']).returning(
         _FAULTS.c.message_id, _FAULTS.c.id)
 
 
+def _insert_resolved_faults(resolve):
+    """SQLite: insert fault rows, each given its ``resolved_at`` in SQL.
+
+    What :func:`~fault_persist.db.resolution.resolve_new_faults` works out
+    in a look-up of its own, as part of the insert: one statement per
+    batch instead of two. A row's missing columns read as NULL (the
+    defaults as they are filled in elsewhere); a missing or empty
+    ``resource_type`` is ``instance``.
+
+    Not on MySQL or MariaDB: InnoDB reads what a data-changing statement
+    selects (an ``INSERT ... SELECT``, a subquery) with shared next-key
+    locks, not from the transaction's snapshot as the look-up does, and
+    another writer's entries of those resources would wait for them, or
+    deadlock.
+    """
+    given = {column.name: sa.bindparam(column.name, None, type_=column.type,
+                                       required=False)
+             for column in _GIVEN}
+    values = _inserted_values(given, sa.func.coalesce(
+        sa.func.nullif(given['resource_type'], ''),
+        resolution.DEFAULT_RESOURCE_TYPE), resolve)
+    return sa.insert(_FAULTS).values(values)
+
+
+#: The databases whose fault insert resolves its rows itself, one
+#: parameter per column (see :func:`_insert_resolved_faults`).
+_RESOLVED_IN_INSERT = frozenset(['sqlite'])
+_INSERT_RESOLVED_FAULTS = {resolve: _insert_resolved_faults(resolve)
+                           for resolve in (True, False)}
 _INSERT_NEW_FAULTS = {resolve: _insert_new_faults(resolve)
                       for resolve in (True, False)}
 
@@ -90,7 +138,7 @@ def add_faults(rows, resolve=True):
 
 
 def _add_faults_once(rows, resolve):
-    with db_engine.write_connection() as connection:
+    with dbapi_writes.write_connection() as connection:
         return add_faults_on(connection, rows, resolve=resolve)
 
 
@@ -122,9 +170,17 @@ def add_faults_on(connection, rows, look_up=True, resolve=True):
             stored[row['message_id']] = row['id']
             fresh.append(row)
     if fresh:
-        connection.execute(_INSERT_FAULTS, resolution.resolve_new_faults(
-            connection, fresh, resolve))
+        _insert_fresh_faults(connection, fresh, resolve)
     return [stored[row['message_id']] for row in rows]
+
+
+def _insert_fresh_faults(connection, rows, resolve):
+    """Insert ``rows``, none of them stored, resolved as they are."""
+    if connection.dialect.name in _RESOLVED_IN_INSERT:
+        connection.execute(_INSERT_RESOLVED_FAULTS[bool(resolve)], rows)
+    else:
+        connection.execute(_INSERT_FAULTS, resolution.resolve_new_faults(
+            connection, rows, resolve))
 
 
 def _add_new_faults_on(connection, rows, resolve):

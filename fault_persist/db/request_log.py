@@ -13,6 +13,7 @@ from oslo_db import exception as db_exc
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
 from fault_persist.db import recordset
@@ -80,7 +81,7 @@ def add_task_entries(entries, resolve=True):
     :raises: oslo.db exceptions when the database fails; a second call
         with the same entries is then harmless.
     """
-    with db_engine.write_connection() as connection:
+    with dbapi_writes.write_connection() as connection:
         return add_task_entries_on(connection, entries, resolve=resolve)
 
 

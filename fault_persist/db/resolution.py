@@ -3,7 +3,8 @@
 A fault is resolved at the earliest "completed" request-log entry of its
 resource created after it, whichever of the two is stored first: each
 side looks for the other when it is stored, in the transaction that
-stores it (:func:`resolve_new_faults` for faults,
+stores it (for faults :func:`resolve_new_faults`, or, on PostgreSQL and
+SQLite, :func:`resolved_at_of` in the insert itself;
 :func:`resolve_stored_faults` for entries). Times are the events' own, so
 arrival order does not matter.
 """

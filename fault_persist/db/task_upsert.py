@@ -7,8 +7,8 @@ those rows with ``INSERT ... ON CONFLICT DO UPDATE`` (PostgreSQL, SQLite)
 or ``INSERT ... ON DUPLICATE KEY UPDATE`` (MySQL, MariaDB), the form each
 database offers for "insert, or fold into the stored row": one statement
 for the tasks found stored, named by id, and one for the others. On
-PostgreSQL one statement does all: the rows come as one parameter, and
-find their stored tasks themselves.
+PostgreSQL and SQLite one statement does all, each row finding its stored
+task itself (on PostgreSQL the rows come as one parameter).
 
 The fold only moves a task forward, whatever the order in which its
 entries arrive, and is computed from the row as the database holds it
@@ -222,12 +222,51 @@ def _fold_batch_statement():
 _FOLD_BATCH = _fold_batch_statement()
 
 
+def _fold_naming_stored_statement():
+    """SQLite: open or advance tasks, each row naming its stored id itself.
+
+    ``request_log_tasks.id`` is an ``AUTOINCREMENT`` key on SQLite
+    (migration 0002: ids of purged tasks are never reused), and SQLite
+    counts a new id for every row an ``INSERT`` proposes without one,
+    folded into a stored task or not. So each row's ``id`` is the stored
+    task's, found by a look-up of the unique key in the row itself, and
+    ``NULL`` (the next id) for a new task: folding into a stored task
+    takes no id, and one statement does what a look-up and an upsert did.
+    SQLite checks the conflict target (the key) first, so a stored task
+    is folded into, not refused for its id. Rows go as SQLAlchemy's
+    "insertmanyvalues": one statement per batch. Returns
+    ``correlation_id``, ``action`` and ``id`` of every row.
+    """
+    given = {name: sa.bindparam(name, type_=_TASKS.c[name].type)
+             for name in BY_KEY + SUMMARY_COLUMNS}
+    task = _TASKS.c
+    stored_id = sa.select(task.id).where(
+        task.correlation_id == given['correlation_id'],
+        task.action == given['action']).scalar_subquery()
+    insert = sqlite.insert(_TASKS).values(id=stored_id, **given)
+    return insert.on_conflict_do_update(
+        index_elements=list(BY_KEY), set_=_folded(insert.excluded)).returning(
+        task.correlation_id, task.action, task.id)
+
+
+_FOLD_NAMING_STORED = _fold_naming_stored_statement()
+
+
+def _names_stored_ids(dialect):
+    """Whether :func:`_fold_naming_stored_statement` runs on ``dialect``.
+
+    SQLite 3.35 and later (``RETURNING``).
+    """
+    return dialect.name == 'sqlite' and dialect.insert_returning
+
+
 def fold_entries(connection, by_task):
     """Open or advance the task of each key with its entries.
 
-    One statement on PostgreSQL (see :func:`_fold_batch_statement`);
-    elsewhere a look-up of the stored tasks, then a statement for those
-    and one for the others.
+    One statement on PostgreSQL (see :func:`_fold_batch_statement`) and
+    SQLite (see :func:`_fold_naming_stored_statement`); elsewhere a
+    look-up of the stored tasks, then a statement for those and one for
+    the others.
 
     :param connection: a connection in the writer's transaction.
     :param by_task: ``{(correlation_id, action): [entry, ...]}``.
@@ -238,6 +277,11 @@ def fold_entries(connection, by_task):
                 for key, entries in by_task.items()]
         return {(row[0], row[1]): row[2] for row in connection.execute(
             _FOLD_BATCH, recordset.parameters(rows))}
+    if _names_stored_ids(connection.dialect):
+        rows = [dict(summary(by_task[key]), correlation_id=key[0],
+                     action=key[1]) for key in sorted(by_task)]
+        return {(row[0], row[1]): row[2] for row in connection.execute(
+            _FOLD_NAMING_STORED, rows)}
     ids = task_ids(connection, by_task)
     # Stored tasks are named by id, so folding into them takes no new id
     # from a sequence; every writer goes through them in the same order.

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 import fault_persist.conf
 from fault_persist import config
+from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 
@@ -80,8 +81,10 @@ class SQLStatements(fixtures.Fixture):
     """The SQL statements fault_persist's engine runs while in use.
 
     Those SQLAlchemy executes, and those
-    :func:`fault_persist.db.engine.read_rows` runs on a DB-API cursor
-    (each as compiled for the engine, before an ``IN`` list is rendered).
+    :func:`fault_persist.db.engine.read_rows` and
+    :class:`fault_persist.db.dbapi_writes.DBAPIConnection` run on a DB-API
+    cursor (each as compiled for the engine, before an ``IN`` list is
+    rendered; a statement run for many rows once).
     :class:`SQLiteStatements` sees what the database runs besides.
 
     ``statements``: each statement's text, whitespace folded, in order.
@@ -101,6 +104,14 @@ class SQLStatements(fixtures.Fixture):
 
         self.useFixture(fixtures.MockPatchObject(db_engine, 'read_rows',
                                                  noted_read_rows))
+        execute = dbapi_writes.DBAPIConnection.execute
+
+        def noted_execute(connection, statement, parameters=None):
+            self._fold(str(statement.compile(dialect=engine.dialect)))
+            return execute(connection, statement, parameters)
+
+        self.useFixture(fixtures.MockPatchObject(
+            dbapi_writes.DBAPIConnection, 'execute', noted_execute))
 
     def _note(self, conn, cursor, statement, *args):
         self._fold(statement)
