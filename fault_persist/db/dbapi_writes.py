@@ -12,9 +12,10 @@ connection of the engine's pool, as
 :func:`~fault_persist.db.engine.read_rows` runs a read:
 
 * the statements are the same Core statements, each compiled once per
-  dialect (and set of parameter names), bound with SQLAlchemy's own bind
-  processors (a ``datetime`` as SQLAlchemy stores it on SQLite), their
-  rows processed as SQLAlchemy's result does;
+  dialect (and set of parameter names) by :mod:`~fault_persist.db.plans`,
+  as for a read: bound with SQLAlchemy's own bind processors (a
+  ``datetime`` as SQLAlchemy stores it on SQLite), their rows processed
+  as SQLAlchemy's result does;
 * ``BEGIN``, the statements and ``COMMIT`` run on the connection's cursor:
   oslo.db's connections run in the driver's autocommit mode, so the
   driver sends nothing else; one transaction, one commit, as before;
@@ -36,12 +37,11 @@ Usage::
 """
 
 import contextlib
-import weakref
 
 from oslo_db import exception as db_exc
-import sqlalchemy as sa
 
 from fault_persist.db import engine as db_engine
+from fault_persist.db import plans
 
 
 @contextlib.contextmanager
@@ -147,7 +147,11 @@ class DBAPIConnection:
             parameters or {}]
         if not many:
             many = [{}]
-        plan = _plan(self.dialect, statement, many[0])
+        # An INSERT or UPDATE that takes its columns from the parameters
+        # compiles to other SQL for other names, as through SQLAlchemy.
+        plan = plans.plan_of(
+            self.dialect, statement,
+            tuple(sorted(many[0])) if statement.is_dml else None)
         cursor = self._cursor
         fetched = []
         try:
@@ -172,101 +176,8 @@ class DBAPIConnection:
 
 
 class Rows(list):
-    """The rows a statement returned, each a tuple, as a list."""
+    """The rows a statement returned, each a named tuple, as a list."""
 
     def all(self):
         """The rows, as a list (as a SQLAlchemy result's ``all()``)."""
         return list(self)
-
-
-class _Plan:
-    """A statement compiled for one dialect: its SQL, values and rows.
-
-    A statement whose SQL is the same for every call (no ``IN`` list)
-    keeps its SQL and the values of its literals (and of the parameters
-    that may be left out, ``None`` unless given): a call only adds its own
-    values, in the order of the SQL's placeholders. As
-    :func:`~fault_persist.db.engine.read_rows` does for a read.
-    """
-
-    def __init__(self, dialect, statement, column_keys):
-        self.compiled = compiled = statement.compile(
-            dialect=dialect, column_keys=column_keys)
-        if not compiled.positional:
-            raise TypeError('%s binds by name; only positional DB-APIs '
-                            'are supported' % dialect.name)
-        columns = list(statement.exported_columns)
-        self.returns_rows = bool(columns)
-        # What SQLAlchemy's result applies to each column (e.g. text to
-        # datetime on SQLite).
-        self.processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in columns)
-        self.required = {bind.key for bind in compiled.binds.values()
-                         if bind.required}
-        # What SQLAlchemy applies to each value (e.g. a datetime to text on
-        # SQLite); an expanded IN list's values get theirs at each call.
-        self.bind_processors = {}
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                self.bind_processors[name] = process
-        self.sql = None
-        if compiled.post_compile_params or compiled.escaped_bind_names:
-            return
-        fixed = compiled.construct_expanded_state(
-            dict.fromkeys(self.required))
-        self.sql = fixed.statement
-        self.literals = {name: value
-                         for name, value in fixed.parameters.items()
-                         if name not in self.required}
-        self.order = fixed.positiontup
-
-    def bound(self, parameters):
-        """The SQL and the DB-API parameters of one row."""
-        missing = self.required.difference(parameters)
-        if missing:
-            raise sa.exc.ArgumentError(
-                'A value is required for bind parameters %s'
-                % ', '.join(sorted(missing)))
-        if self.sql is None:
-            expanded = self.compiled.construct_expanded_state(parameters)
-            sql, values = expanded.statement, expanded.parameters
-            processors = dict(self.bind_processors, **expanded.processors)
-            order = expanded.positiontup
-        else:
-            sql, values = self.sql, dict(self.literals)
-            values.update(parameters)
-            processors, order = self.bind_processors, self.order
-        for name in processors:
-            if name in values:
-                values[name] = processors[name](values[name])
-        return sql, tuple([values[name] for name in order])
-
-    def rows(self, fetched):
-        """The DB-API's rows, processed as SQLAlchemy's result does."""
-        if not any(self.processors):
-            return [tuple(row) for row in fetched]
-        processors = self.processors
-        return [tuple([value if process is None else process(value)
-                       for process, value in zip(processors, row)])
-                for row in fetched]
-
-
-# {dialect: {(statement, parameter names): _Plan}}: engines (and their
-# dialects) come and go in tests and tools, their plans with them.
-_PLANS = weakref.WeakKeyDictionary()
-
-
-def _plan(dialect, statement, parameters):
-    plans = _PLANS.get(dialect)
-    if plans is None:
-        plans = _PLANS.setdefault(dialect, {})
-    # An INSERT or UPDATE that takes its columns from the parameters
-    # compiles to other SQL for other names, as through SQLAlchemy.
-    names = tuple(sorted(parameters)) if statement.is_dml else ()
-    plan = plans.get((statement, names))
-    if plan is None:
-        plan = plans[(statement, names)] = _Plan(
-            dialect, statement, list(names) if statement.is_dml else None)
-    return plan

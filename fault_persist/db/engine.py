@@ -10,14 +10,14 @@ statement that needs no transaction (the show view) runs with
 :func:`read_rows`, on the same engine and pool.
 """
 
-import collections
 import os
-import weakref
 
 from oslo_db import exception as db_exc
 from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
+
+from fault_persist.db import plans
 
 SQLITE_FILE_NAME = 'fault_persist.sqlite'
 #: What a database failure raises: oslo.db's exceptions, and the
@@ -260,8 +260,9 @@ def read_rows(statement, parameters=None):
     own (oslo.db's ``begin`` listener emits the ``BEGIN``), on PostgreSQL
     the driver's ``BEGIN`` and the ``ROLLBACK``, each a round trip; and
     SQLAlchemy's execution machinery costs more than the query's own
-    execution. Here the statement, compiled once per dialect, runs on the
-    DB-API cursor of a connection of the engine's pool:
+    execution. Here the statement, compiled once per dialect
+    (:mod:`~fault_persist.db.plans`), runs on the DB-API cursor of a
+    connection of the engine's pool:
 
     * the pool is the engine's, with oslo.db's pre-ping at check-out (on
       a server), its process guard, and the reset (``rollback()``) at
@@ -284,7 +285,7 @@ def read_rows(statement, parameters=None):
 
     :param statement: a Core ``SELECT``, built once (at module level, or
         kept by the caller): its compiled form is kept per statement and
-        dialect, for the :data:`READ_PLANS_KEPT` statements read last.
+        dialect, for the :data:`READ_PLANS_KEPT` statements used last.
     :param parameters: ``{bind parameter name: value}``; expanding
         (``IN``) parameters take a list.
     :returns: a list of named tuples, one per row, with the statement's
@@ -294,7 +295,7 @@ def read_rows(statement, parameters=None):
     """
     engine = get_engine()
     dialect = engine.dialect
-    plan = _read_plan(dialect, statement)
+    plan = plans.plan_of(dialect, statement)
     sql, values = plan.bound(parameters or {})
     # What SQLAlchemy's Connection translates, and how: a failed check-out
     # when it is the driver's; any failure of the statement.
@@ -323,125 +324,11 @@ def read_rows(statement, parameters=None):
     return plan.rows(rows)
 
 
-class _ReadPlan:
-    """A statement compiled for one dialect: its SQL, values and rows.
-
-    A statement whose SQL is the same for every call (no ``IN`` list)
-    keeps its SQL and the values of its literals: a call only adds its
-    own values (SQLAlchemy's ``construct_expanded_state()`` works all of
-    them out again at every call, several microseconds).
-    """
-
-    def __init__(self, dialect, statement):
-        self.compiled = compiled = statement.compile(dialect=dialect)
-        columns = list(statement.selected_columns)
-        # An unnamed or unusable name becomes _<position>.
-        self.row_type = collections.namedtuple(
-            'Row', [str(column.key) for column in columns], rename=True)
-        # What SQLAlchemy's result applies to each column (e.g. text to
-        # datetime on SQLite); no type of ours depends on the driver's
-        # type code.
-        processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in columns]
-        # (position, processor) of the columns that have one: a page of a
-        # hundred rows of eighteen columns, one of them a date, spends
-        # less on the seventeen others.
-        self.processed = tuple((position, process) for position, process
-                               in enumerate(processors) if process)
-        # What SQLAlchemy applies to each value it binds (e.g. a datetime
-        # to text on SQLite), by the name the DB-API sees;
-        # construct_expanded_state() gives only those of the values an IN
-        # list expands to.
-        escaped = compiled.escaped_bind_names or {}
-        self.bind_processors = {}
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None and (
-                    bind not in compiled.post_compile_params):
-                self.bind_processors[escaped.get(name, name)] = process
-        self.sql = None
-        required = {bind.key for bind in compiled.binds.values()
-                    if bind.required}
-        if compiled.post_compile_params or compiled.escaped_bind_names:
-            return
-        fixed = compiled.construct_expanded_state(
-            dict.fromkeys(required))
-        if not required.issubset(fixed.parameters):
-            return
-        self.sql = fixed.statement
-        self.literals = {name: value
-                         for name, value in fixed.parameters.items()
-                         if name not in required}
-        self.order = fixed.positiontup if compiled.positional else None
-
-    def bound(self, parameters):
-        """The SQL and the DB-API parameters of a call."""
-        processors = self.bind_processors
-        if self.sql is None:
-            expanded = self.compiled.construct_expanded_state(parameters)
-            sql, values = expanded.statement, expanded.parameters
-            order = expanded.positiontup
-            if expanded.processors:
-                processors = dict(processors, **expanded.processors)
-        else:
-            sql, values = self.sql, dict(self.literals)
-            values.update(parameters)
-            order = self.order
-        for name in processors:
-            if name in values:
-                values[name] = processors[name](values[name])
-        if self.compiled.positional:
-            return sql, tuple([values[name] for name in order])
-        return sql, values
-
-    def rows(self, fetched):
-        """The DB-API's rows as named tuples, processed as SQLAlchemy."""
-        make = self.row_type._make
-        processed = self.processed
-        if not processed:
-            return [make(row) for row in fetched]
-        rows = []
-        for row in fetched:
-            values = list(row)
-            for position, process in processed:
-                values[position] = process(values[position])
-            rows.append(make(values))
-        return rows
-
-
-#: The most statements :func:`read_rows` keeps compiled per dialect, the
-#: least recently read dropped first (a statement built per combination of
-#: filters must not fill the memory).
-READ_PLANS_KEPT = 256
-
-# {dialect: OrderedDict({statement: _ReadPlan})}, least recently read
-# first; engines (and their dialects) come and go in tests and tools,
-# their plans with them. A plan holds its statement: only dropping it
-# from here lets the statement go.
-_READ_PLANS = weakref.WeakKeyDictionary()
-
-
-def _read_plan(dialect, statement):
-    plans = _READ_PLANS.get(dialect)
-    if plans is None:
-        plans = _READ_PLANS.setdefault(dialect, collections.OrderedDict())
-    plan = plans.get(statement)
-    if plan is not None:
-        try:
-            plans.move_to_end(statement)
-        except KeyError:
-            # Another thread dropped it meanwhile: it is compiled again
-            # next time.
-            pass
-        return plan
-    plan = plans[statement] = _ReadPlan(dialect, statement)
-    while len(plans) > READ_PLANS_KEPT:
-        try:
-            plans.popitem(last=False)
-        except KeyError:
-            break
-    return plan
+#: The most statements kept compiled per dialect
+#: (:data:`fault_persist.db.plans.KEPT`, shared with the writes of
+#: :mod:`~fault_persist.db.dbapi_writes`), the least recently used
+#: dropped first.
+READ_PLANS_KEPT = plans.KEPT
 
 
 def _fetch_outside_transaction(dbapi_connection, dialect, sql, values):

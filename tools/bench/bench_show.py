@@ -63,6 +63,7 @@ from fault_persist import config
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
 from fault_persist.db import migration
+from fault_persist.db import plans
 
 TARGET_RAW = 3.0
 TARGET_GROWTH = 1.2
@@ -319,7 +320,7 @@ def _raw_page(cursor, project_id):
     """
     dialect = db_engine.get_engine().dialect
     query = db_faults._page_query(dialect)
-    plan = db_engine._read_plan(dialect, query.statements[bool(project_id)])
+    plan = plans.plan_of(dialect, query.statements[bool(project_id)])
 
     bound = {}
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
+from fault_persist.db import plans
 from fault_persist.db import request_log as db_request_log
 from fault_persist.db import resolution
 from fault_persist.db import task_upsert
@@ -95,7 +96,7 @@ class TestDBAPIWrites(base.TestCase):
     def test_a_statement_is_compiled_once(self):
         with mock.patch.object(_INSERT_FAULTS, 'compile',
                                wraps=_INSERT_FAULTS.compile) as compile_:
-            dbapi_writes._PLANS.pop(self.engine.dialect, None)
+            plans._PLANS.pop(self.engine.dialect, None)
             for index in range(3):
                 with dbapi_writes.write_connection() as connection:
                     connection.execute(_INSERT_FAULTS, [self._fault()])

@@ -17,6 +17,7 @@ import fault_persist
 import fault_persist.conf
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
+from fault_persist.db import plans
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 
@@ -177,7 +178,7 @@ class TestReadRows(base.TestCase):
         with mock.patch.object(db_faults._LATEST_FAULT, 'compile',
                                wraps=db_faults._LATEST_FAULT.compile
                                ) as compile_:
-            db_engine._READ_PLANS.pop(dialect, None)
+            plans._PLANS.pop(dialect, None)
             for _ in range(3):
                 db_engine.read_rows(db_faults._LATEST_FAULT,
                                     {'instance_id': self.instance_id})
@@ -207,16 +208,15 @@ class TestReadRows(base.TestCase):
         dialect = self.engine.dialect
         statements = [sa.select(sa.bindparam('value', type_=sa.Integer)
                                 + number) for number in range(4)]
-        self.useFixture(fixtures.MockPatchObject(db_engine,
-                                                 'READ_PLANS_KEPT', 2))
-        db_engine._READ_PLANS.pop(dialect, None)
+        self.useFixture(fixtures.MockPatchObject(plans, 'KEPT', 2))
+        plans._PLANS.pop(dialect, None)
         for number in (0, 1, 0, 2, 3):
             rows = db_engine.read_rows(statements[number], {'value': 10})
             self.assertEqual([(10 + number,)], [tuple(row) for row in rows])
         # The first was read again after the second: the second went
         # first, then the first.
         self.assertEqual(statements[2:],
-                         list(db_engine._READ_PLANS[dialect]))
+                         list(plans._PLANS[dialect]))
         with mock.patch.object(statements[0], 'compile',
                                wraps=statements[0].compile) as compile_:
             db_engine.read_rows(statements[0], {'value': 1})

@@ -3,6 +3,7 @@
 from unittest import mock
 
 from fault_persist.db import engine as db_engine
+from fault_persist.db import plans
 from fault_persist.db import request_log as db_request_log
 from fault_persist import projections
 from fault_persist import request_log_text as text
@@ -61,9 +62,9 @@ class TestEntryPages(base.TestCase):
 
     def test_each_combination_of_conditions_is_compiled_once(self):
         db_request_log._entries_statement.cache_clear()
-        db_engine._READ_PLANS.pop(db_engine.get_engine().dialect, None)
-        with mock.patch.object(db_engine, '_ReadPlan',
-                               wraps=db_engine._ReadPlan) as compiled:
+        plans._PLANS.pop(db_engine.get_engine().dialect, None)
+        with mock.patch.object(plans, 'Plan',
+                               wraps=plans.Plan) as compiled:
             for app in ('trove', 'nova', 'trove'):
                 db_request_log.list_request_log(filters={'app': app},
                                                 limit=2)
