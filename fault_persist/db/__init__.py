@@ -16,6 +16,8 @@ module              job
                     transaction
 ``dbapi_writes``    a write transaction on SQLite's DB-API connection,
                     past SQLAlchemy's execution
+``plans``           a Core statement compiled once per dialect for a
+                    DB-API cursor (``read_rows``, ``dbapi_writes``)
 ``recordset``       a batch of rows as one parameter (PostgreSQL)
 ``migration``       alembic migrations, with their own version table
 ==================  ====================================================
