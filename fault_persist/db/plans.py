@@ -56,13 +56,14 @@ class Plan:
         # to text on SQLite), by the name the DB-API sees;
         # construct_expanded_state() gives only those of the values an IN
         # list expands to.
-        escaped = compiled.escaped_bind_names or {}
+        self.escaped = escaped = compiled.escaped_bind_names or {}
         self.bind_processors = {}
         for name, bind in compiled.binds.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None and (
                     bind not in compiled.post_compile_params):
                 self.bind_processors[escaped.get(name, name)] = process
+        self.positional = compiled.positional
         self.required = frozenset(bind.key for bind in compiled.binds.values()
                                   if bind.required)
         self.sql = None
@@ -88,15 +89,15 @@ class Plan:
         :raises: :class:`sqlalchemy.exc.ArgumentError` when a required
             parameter is missing.
         """
-        if not self.required.issubset(parameters):
-            raise sa.exc.ArgumentError(
-                'A value is required for bind parameters %s'
-                % ', '.join(sorted(self.required.difference(parameters))))
         processors = self.bind_processors
         if self.sql is None:
+            self._check_required(parameters)
             expanded = self.compiled.construct_expanded_state(parameters)
             sql, values = expanded.statement, expanded.parameters
             order = expanded.positiontup
+            if order and self.escaped:
+                # Its values are by the names the DB-API would see.
+                order = [self.escaped.get(name, name) for name in order]
             if expanded.processors:
                 processors = dict(processors, **expanded.processors)
         else:
@@ -106,9 +107,24 @@ class Plan:
         for name in processors:
             if name in values:
                 values[name] = processors[name](values[name])
-        if self.compiled.positional:
+        if not self.positional:
+            self._check_required(parameters)
+            return sql, values
+        try:
             return sql, tuple([values[name] for name in order])
-        return sql, values
+        except KeyError:
+            # Every literal is there (checked at compile time): a required
+            # value is not. Checked here only, not at every call.
+            self._check_required(parameters)
+            raise
+
+    def _check_required(self, parameters):
+        """Raise ``ArgumentError`` if ``parameters`` lack a required one."""
+        missing = self.required.difference(parameters)
+        if missing:
+            raise sa.exc.ArgumentError(
+                'A value is required for bind parameters %s'
+                % ', '.join(sorted(missing)))
 
     def rows(self, fetched):
         """The DB-API's rows as named tuples, processed as SQLAlchemy."""
