@@ -41,6 +41,38 @@ class SQLiteDatabase(fixtures.Fixture):
         self.addCleanup(db_engine.context_manager.patch_factory(facade))
 
 
+class ConfiguredEngine(fixtures.Fixture):
+    """The engine of ``url`` as fault_persist configures it, in use.
+
+    Unlike :class:`SQLiteDatabase`'s test engine, a pool that keeps
+    SQLite connections, as a service gets.
+
+    :ivar engine: the engine.
+    """
+
+    def __init__(self, url):
+        super().__init__()
+        self.url = url
+
+    def _setUp(self):
+        facade = enginefacade.transaction_context()
+        db_engine.configure_facade(facade, self.url)
+        self.addCleanup(db_engine.context_manager.patch_factory(facade))
+        self.engine = facade.writer.get_engine()
+        self.addCleanup(self.engine.dispose)
+
+    def checkouts(self):
+        """The DB-API connections checked out of the pool from now on.
+
+        :returns: a list, appended to at each check-out.
+        """
+        used = []
+        sa.event.listen(self.engine, 'checkout',
+                        lambda dbapi_connection, *args: used.append(
+                            dbapi_connection))
+        return used
+
+
 class FaultPersist(fixtures.Fixture):
     """fault_persist initialised on a private ``ConfigOpts``.
 

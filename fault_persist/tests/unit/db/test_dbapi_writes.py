@@ -4,7 +4,6 @@ import sqlite3
 from unittest import mock
 
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -28,13 +27,9 @@ class TestDBAPIWrites(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        # The engine as fault_persist configures it (a pool that keeps
-        # SQLite connections).
-        facade = enginefacade.transaction_context()
-        db_engine.configure_facade(facade, self.database.url)
-        self.addCleanup(db_engine.context_manager.patch_factory(facade))
-        self.engine = facade.writer.get_engine()
-        self.addCleanup(self.engine.dispose)
+        self.configured = self.useFixture(
+            fp_fixtures.ConfiguredEngine(self.database.url))
+        self.engine = self.configured.engine
 
     def _fault(self, **fields):
         return faults.fault_record('vm-1', 'Boom', created=ev.seconds(0),
@@ -149,15 +144,8 @@ class TestDBAPIWrites(base.TestCase):
         error = self.assertRaises(db_exc.DBInvalidUnicodeParameter, write)
         self.assertIs(type(through_sqlalchemy), type(error))
 
-    def _checked_out(self):
-        used = []
-        sa.event.listen(self.engine, 'checkout',
-                        lambda dbapi_connection, *args: used.append(
-                            dbapi_connection))
-        return used
-
     def test_connection_goes_back_to_the_pool(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         for _ in range(3):
             with dbapi_writes.write_connection() as connection:
                 connection.execute(_INSERT_FAULTS, [self._fault()])
@@ -165,7 +153,7 @@ class TestDBAPIWrites(base.TestCase):
         self.assertEqual(1, len(set(map(id, used))))
 
     def test_lost_connection_leaves_the_pool(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         with mock.patch.object(self.engine.dialect, 'is_disconnect',
                                return_value=True):
             self.assertRaises(db_exc.DBConnectionError, self._write_failing)
@@ -178,7 +166,7 @@ class TestDBAPIWrites(base.TestCase):
         self.assertEqual(1, len(self._stored()))
 
     def test_interrupted_transaction_closes_its_connection(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         self.assertRaises(KeyboardInterrupt, self._write_then_fail,
                           KeyboardInterrupt)
         self.assertEqual(0, self.engine.pool.checkedout())

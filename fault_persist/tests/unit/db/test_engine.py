@@ -123,13 +123,9 @@ class TestReadRows(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        # The engine as fault_persist configures it (a pool that keeps
-        # SQLite connections).
-        facade = enginefacade.transaction_context()
-        db_engine.configure_facade(facade, self.database.url)
-        self.addCleanup(db_engine.context_manager.patch_factory(facade))
-        self.engine = facade.writer.get_engine()
-        self.addCleanup(self.engine.dispose)
+        self.configured = self.useFixture(
+            fp_fixtures.ConfiguredEngine(self.database.url))
+        self.engine = self.configured.engine
         self.instance_id = 'vm-read-rows'
         for project_id in ('project-a', 'project-b'):
             fault_persist.save_fault(base.user_context(project_id),
@@ -259,15 +255,8 @@ class TestReadRows(base.TestCase):
         self.assertEqual(0, self.engine.pool.checkedout())
         self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
 
-    def _checked_out(self):
-        used = []
-        sa.event.listen(self.engine, 'checkout',
-                        lambda dbapi_connection, *args: used.append(
-                            dbapi_connection))
-        return used
-
     def test_lost_connection_leaves_the_pool(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         failing = sa.select(sa.func.no_such_function())
         with mock.patch.object(self.engine.dialect, 'is_disconnect',
                                return_value=True):
@@ -281,7 +270,7 @@ class TestReadRows(base.TestCase):
                           'SELECT 1')
 
     def test_interrupted_read_closes_its_connection(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         with mock.patch.object(db_engine, '_fetch_outside_transaction',
                                side_effect=KeyboardInterrupt):
             self.assertRaises(KeyboardInterrupt, db_engine.read_rows,
@@ -302,7 +291,7 @@ class TestReadRows(base.TestCase):
                               {'instance_id': self.instance_id})
 
     def test_connection_goes_back_to_the_pool(self):
-        used = self._checked_out()
+        used = self.configured.checkouts()
         for _ in range(3):
             db_faults.get_latest_fault(self.instance_id)
         self.assertEqual(0, self.engine.pool.checkedout())
