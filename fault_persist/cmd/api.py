@@ -4,18 +4,20 @@ Usage::
 
     fault-persist-api --config-file /etc/fault-persist/fault-persist.conf
 
-Serves on ``[api] bind_host``:``[api] bind_port`` in a simple threaded
-WSGI server, for development and small deployments; production runs
-``fault_persist.api.wsgi:application`` under uWSGI, mod_wsgi or gunicorn
-instead.
+Serves on ``[api] bind_host``:``[api] bind_port`` with cheroot (CherryPy's
+WSGI server: pure Python, a pool of ``[api] server_threads`` threads,
+HTTP/1.1 connections kept alive, so that a dashboard polling the API does
+not reconnect at every call; werkzeug's development server, used before,
+closes every connection). Deployments that run their APIs under uWSGI,
+mod_wsgi or gunicorn use ``fault_persist.api.wsgi:application`` instead.
 """
 
-import socket
+import logging as std_logging
 import sys
 
+from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
-from werkzeug import serving
 
 from fault_persist.api import app
 from fault_persist.api import auth
@@ -25,35 +27,63 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
-class _QuietHandler(serving.WSGIRequestHandler):
+class Server:
+    """The application served on a bound address, until :meth:`shutdown`.
 
-    def setup(self):
-        super().setup()
-        # The headers and the body go out in separate writes: without
-        # this, Nagle's algorithm holds the body until the client's
-        # delayed ACK of the headers, tens of ms on every response.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
-                                   1)
+    Binds and starts its worker threads when made, in the calling thread
+    (they are daemon threads when it is one).
 
-    def log_request(self, code='-', size='-'):
-        LOG.debug('%s "%s" %s %s', self.address_string(), self.requestline,
-                  code, size)
+    :param application: the WSGI application.
+    :param host: the address to listen on.
+    :param port: the port; ``0`` takes a free one (:attr:`server_port`).
+    :param threads: how many requests are served at once.
+    """
+
+    def __init__(self, application, host, port, threads):
+        self._server = _LoggingServer((host, port), application,
+                                      numthreads=threads,
+                                      server_name='fault-persist-api')
+        # Binds now: a taken port fails here, before anything is served.
+        self._server.prepare()
+
+    @property
+    def server_port(self):
+        """The port the server listens on."""
+        return self._server.bind_addr[1]
+
+    def serve_forever(self):
+        """Serve requests until :meth:`shutdown` is called."""
+        self._server.serve()
+
+    def shutdown(self):
+        """Stop serving; requests in hand are finished first."""
+        self._server.stop()
+
+    def server_close(self):
+        """Stop serving if it still does, and release the socket."""
+        self._server.stop()
+
+
+class _LoggingServer(cheroot_wsgi.Server):
+    """cheroot's server, its errors in our log rather than on stderr."""
+
+    def error_log(self, msg='', level=std_logging.INFO, traceback=False):
+        LOG.log(level, 'fault-persist-api: %s', msg, exc_info=traceback)
 
 
 def make_server(conf):
     """The server of the application on ``[api] bind_host``/``bind_port``.
 
     :param conf: the parsed ``ConfigOpts``.
-    :returns: a werkzeug threaded server; ``serve_forever()`` runs it.
+    :returns: a :class:`Server`, bound; ``serve_forever()`` runs it.
     """
     # Refuse before touching the database: nothing is set up in vain.
     api_opts.register_opts(conf)
     auth.check_noauth(conf)
     application = app.build_app(conf)
     group = conf[api_opts.GROUP]
-    return serving.make_server(group.bind_host, group.bind_port,
-                               application, threaded=True,
-                               request_handler=_QuietHandler)
+    return Server(application, group.bind_host, group.bind_port,
+                  group.server_threads)
 
 
 def main(argv=None):

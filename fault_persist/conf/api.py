@@ -39,6 +39,11 @@ http_opts = [
     cfg.PortOpt(
         'bind_port', default=8787,
         help='The port fault-persist-api listens on.'),
+    cfg.IntOpt(
+        'server_threads', default=8, min=1,
+        help='How many requests fault-persist-api serves at once (its '
+             'server\'s worker threads). Under uWSGI, mod_wsgi or '
+             'gunicorn their own settings apply instead.'),
     cfg.StrOpt(
         'auth_strategy', default=KEYSTONE,
         choices=[(KEYSTONE, 'Keystone tokens, checked by keystonemiddleware '

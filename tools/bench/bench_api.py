@@ -61,8 +61,9 @@ client checks that every call went over the same connection:
 * ``gunicorn``: the same under gunicorn (one ``gthread`` worker, 4
   threads); measured when gunicorn is installed (``pip install
   gunicorn``);
-* ``fault-persist-api``: the console script's threaded werkzeug server,
-  meant for development and small deployments.
+* ``fault-persist-api``: the console script's server (cheroot, a thread
+  pool; werkzeug's development server before, which closed every
+  connection).
 
 ``--db PATH`` keeps the database (1,000,000 entries take about 80 s to
 build) for the next run.
@@ -237,9 +238,9 @@ class _Client:
 
     :attr:`connections` counts the connections the calls went over: 1
     when the server keeps the connection alive. A server that closes it
-    after each response (werkzeug's does) makes every call open a new one,
-    as it would for a dashboard: cheap here, on the loopback, not over a
-    network with TLS.
+    after each response (werkzeug's development server does) makes every
+    call open a new one, as it would for a dashboard: cheap here, on the
+    loopback, not over a network with TLS.
     """
 
     def __init__(self, port):

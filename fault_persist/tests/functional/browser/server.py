@@ -12,6 +12,7 @@ each entry happened.
 import datetime
 import json
 import os
+import queue
 import textwrap
 import threading
 
@@ -195,11 +196,32 @@ class ActivityLogServer(fixtures.Fixture):
         fault_persist.init(self.conf)
         if self.seed_database:
             seed(self.conf)
-        server = api_cmd.make_server(self.conf)
-        thread = threading.Thread(target=server.serve_forever,
+        made = queue.SimpleQueue()
+        thread = threading.Thread(target=_serve, args=(api_cmd, self.conf,
+                                                       made),
                                   name='activity-log-server', daemon=True)
         thread.start()
+        server = made.get(timeout=30)
+        if isinstance(server, BaseException):
+            raise server
         self.addCleanup(server.server_close)
         self.addCleanup(thread.join, 10)
         self.addCleanup(server.shutdown)
         self.url = 'http://127.0.0.1:%d/' % server.server_port
+
+
+def _serve(api_cmd, conf, made):
+    """Make the server and serve, in a daemon thread.
+
+    The server's worker threads are then daemon threads too: a test
+    runner that stops the class's server only at exit (stestr's workers
+    call no ``tearDownClass``; ``atexit`` runs after Python has waited
+    for every other thread) does not wait for them for ever.
+    """
+    try:
+        server = api_cmd.make_server(conf)
+    except BaseException as exc:  # noqa: handed to the test's thread
+        made.put(exc)
+        return
+    made.put(server)
+    server.serve_forever()
