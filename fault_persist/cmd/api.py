@@ -97,6 +97,14 @@ def main(argv=None):
     except (auth.NoAuthRefused, auth.InvalidUserFile) as exc:
         LOG.error('%s', exc)
         return 1
+    except OSError as exc:
+        # A taken port, an address not of this host: one line, not a
+        # traceback.
+        LOG.error('fault-persist-api cannot listen on %(host)s:%(port)s: '
+                  '%(error)s', {'host': CONF.api.bind_host,
+                                'port': CONF.api.bind_port,
+                                'error': exc.strerror or exc})
+        return 1
     LOG.info('fault-persist-api serving on http://%(host)s:%(port)d/ '
              '(auth_strategy %(auth)s)',
              {'host': CONF.api.bind_host, 'port': server.server_port,

@@ -4,9 +4,13 @@ import http.client
 import socket
 import threading
 
+import fixtures
+from oslo_config import cfg
 import testtools
 
 from fault_persist.cmd import api as cmd_api
+from fault_persist import config
+from fault_persist.tests import base
 
 
 def _application(environ, start_response):
@@ -62,3 +66,32 @@ class TestServer(testtools.TestCase):
         self.addCleanup(again.close)
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(('127.0.0.1', port))
+
+
+class TestMain(base.TestCase):
+
+    def test_a_taken_port_is_one_error_line_and_exit_1(self):
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        directory = self.useFixture(fixtures.TempDir()).path
+        path = directory + '/api.conf'
+        with open(path, 'w', encoding='utf-8') as conf_file:
+            conf_file.write('[api]\nauth_strategy = noauth\n'
+                            'bind_port = %d\n'
+                            '[fault_persist]\nconnection = %s\n'
+                            % (taken.getsockname()[1], self.database.url))
+        self.useFixture(fixtures.MonkeyPatch('fault_persist.cmd.api.CONF',
+                                             cfg.ConfigOpts()))
+        self.useFixture(fixtures.MockPatch(
+            'fault_persist.cmd.api.logging.setup'))
+        logged = self.useFixture(fixtures.FakeLogger(
+            name='fault_persist.cmd.api'))
+        # The application initialises fault_persist with its own options.
+        config.reset()
+        self.addCleanup(config.reset)
+        self.assertEqual(1, cmd_api.main(['--config-file', path]))
+        self.assertIn('cannot listen on 127.0.0.1:%d' %
+                      taken.getsockname()[1], logged.output)
+        self.assertNotIn('Traceback', logged.output)
