@@ -313,7 +313,7 @@ def _looked_up_statement(of_project):
     every unresolved candidate, with its ``message`` and ``details``, in
     two window passes: twice the time on SQLite (see the admin guide).
     """
-    # The text of the array: db_engine.read_rows applies no bind type.
+    # The text of the array (JSON), as the page query binds it.
     asked = sa.func.json_each(sa.bindparam('instance_ids')).table_valued(
         'value', name='asked')
     newest = _FAULTS.alias('newest')
