@@ -9,6 +9,7 @@ from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
 from fault_persist import faults
 from fault_persist.tests.functional.db import base
+from fault_persist.tests import read_rows_behaviour
 
 
 class ForgetInheritedConnectionsBehaviour:
@@ -44,36 +45,8 @@ class TestForgetInheritedConnectionsOnPostgreSQL(
     FIXTURE = base.MigratedPostgreSQL
 
 
-class ReadRowsBehaviour:
+class ReadRowsOnServerBehaviour(read_rows_behaviour.ReadRowsBehaviour):
     """read_rows on a server: SQLAlchemy's rows, no transaction left."""
-
-    def setUp(self):
-        super().setUp()
-        self.instance_id = 'vm-read-rows'
-        for project_id in ('project-a', 'project-b'):
-            fault_persist.save_fault(base_context(project_id),
-                                     self.instance_id,
-                                     'Failed in ' + project_id)
-
-    def _through_sqlalchemy(self, statement, parameters):
-        with db_engine.read_connection() as connection:
-            return [tuple(row) for row in connection.execute(
-                statement, parameters)]
-
-    def test_rows_are_what_sqlalchemy_returns(self):
-        for statement, parameters in (
-                (db_faults._LATEST_FAULT, {'instance_id': self.instance_id}),
-                (db_faults._LATEST_FAULTS_OF_PROJECT, {
-                    'instance_id': self.instance_id,
-                    'project_id': 'project-a'}),
-                _page_statement(db_engine.get_engine().dialect, {
-                    'instance_ids': [self.instance_id, 'vm-none'],
-                    'project_id': 'project-a'})):
-            rows = db_engine.read_rows(statement, parameters)
-            self.assertTrue(rows)
-            self.assertEqual(
-                self._through_sqlalchemy(statement, parameters),
-                [tuple(row) for row in rows])
 
     def test_failure_is_translated_as_through_sqlalchemy(self):
         missing = sa.select(sa.column('x')).select_from(
@@ -90,22 +63,17 @@ class ReadRowsBehaviour:
             self.instance_id).message)
 
 
-def _page_statement(dialect, parameters):
-    """The page query of get_latest_faults on ``dialect``, and its values."""
-    query = db_faults._page_query(dialect)
-    return query.statements[True], dict(
-        parameters, instance_ids=query.bind(parameters['instance_ids']))
-
-
 def base_context(project_id):
     return o_context.RequestContext(project_id=project_id, user_id='u')
 
 
-class TestReadRowsOnMySQL(ReadRowsBehaviour, base.BackendTestCase):
+class TestReadRowsOnMySQL(ReadRowsOnServerBehaviour,
+                          base.BackendTestCase):
     FIXTURE = base.MigratedMySQL
 
 
-class TestReadRowsOnPostgreSQL(ReadRowsBehaviour, base.BackendTestCase):
+class TestReadRowsOnPostgreSQL(ReadRowsOnServerBehaviour,
+                               base.BackendTestCase):
     FIXTURE = base.MigratedPostgreSQL
 
     def test_statement_runs_in_autocommit_and_no_transaction_is_left(self):

@@ -1,7 +1,6 @@
 """The engine: its URL and connection settings; read_rows on SQLite."""
 
 import datetime
-import json
 import sqlite3
 from unittest import mock
 
@@ -20,6 +19,7 @@ from fault_persist.db import faults as db_faults
 from fault_persist.db import plans
 from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
+from fault_persist.tests import read_rows_behaviour
 
 
 class TestEngineUrl(testtools.TestCase):
@@ -118,46 +118,23 @@ class TestSQLiteJournal(testtools.TestCase):
         self.assertEqual(('delete', 2), self._journal_of('delete'))
 
 
-class TestReadRows(base.TestCase):
+class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
     """read_rows: one statement on a pooled connection, no transaction."""
 
-    def setUp(self):
-        super().setUp()
+    def use_engine(self):
+        # The engine as fault_persist configures it (a pool that keeps
+        # SQLite connections).
         self.configured = self.useFixture(
             fp_fixtures.ConfiguredEngine(self.database.url))
         self.engine = self.configured.engine
-        self.instance_id = 'vm-read-rows'
-        for project_id in ('project-a', 'project-b'):
-            fault_persist.save_fault(base.user_context(project_id),
-                                     self.instance_id, 'Failed in ' +
-                                     project_id, details='Traceback: boom')
 
-    def _through_sqlalchemy(self, statement, parameters):
-        with db_engine.read_connection() as connection:
-            return [tuple(row) for row in connection.execute(
-                statement, parameters)]
-
-    def test_rows_are_what_sqlalchemy_returns(self):
-        for statement, parameters in (
-                (db_faults._LATEST_FAULT, {'instance_id': self.instance_id}),
-                (db_faults._LATEST_FAULTS_OF_PROJECT, {
-                    'instance_id': self.instance_id,
-                    'project_id': 'project-a'}),
-                # An IN list, rendered per call (the page query of
-                # MariaDB and MySQL, which SQLite runs too).
-                (db_faults._LATEST_FAULTS[None].statements[True], {
-                    'instance_ids': [self.instance_id, 'vm-none'],
-                    'project_id': 'project-a'}),
-                # SQLite's page query: the ids as one JSON array.
-                (db_faults._LATEST_FAULTS['sqlite'].statements[True], {
-                    'instance_ids': json.dumps([self.instance_id,
-                                                'vm-none']),
-                    'project_id': 'project-a'})):
-            rows = db_engine.read_rows(statement, parameters)
-            self.assertEqual(
-                self._through_sqlalchemy(statement, parameters),
-                [tuple(row) for row in rows])
-            self.assertTrue(rows)
+    def statements(self):
+        # An IN list, rendered per call (the page query of MariaDB and
+        # MySQL, which SQLite runs too), beside SQLite's own.
+        return super().statements() + [
+            (db_faults._LATEST_FAULTS[None].statements[True], {
+                'instance_ids': [self.instance_id, 'vm-none'],
+                'project_id': 'project-a'})]
 
     def test_rows_are_named_and_processed(self):
         row, = db_engine.read_rows(db_faults._LATEST_FAULT,
