@@ -126,6 +126,19 @@ class Queues(fixtures.Fixture):
                                      '%.0f s: %s' % (timeout, consumers))
             time.sleep(0.05)
 
+    def wait_for_drained(self, timeout=20.0):
+        """Wait until no message is ready in the queues.
+
+        A batch requeued after its rows were committed (its storer died
+        before answering) is ready again until a consumer takes it.
+        """
+        deadline = time.monotonic() + timeout
+        while self.messages():
+            if time.monotonic() > deadline:
+                raise AssertionError('%d messages still ready after %.0f s'
+                                     % (self.messages(), timeout))
+            time.sleep(0.05)
+
     def _delete(self):
         for name in self.names:
             channel = self._channel()
