@@ -6,6 +6,7 @@ from oslo_db import exception as db_exc
 from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
+from fault_persist.db import prepared
 from fault_persist.db import request_log as db_request_log
 
 
@@ -24,9 +25,13 @@ def add_captured(fault_rows, entries, resolve=True):
     (``ON CONFLICT DO NOTHING``) and looks up only that. Elsewhere, when
     the database refuses a row as stored before (a redelivery, a replay)
     or another writer gets in the way, the whole transaction is tried
-    again, looking first. On SQLite the transaction runs on the DB-API
-    connection (:mod:`~fault_persist.db.dbapi_writes`): an error is three
-    inserts and a commit.
+    again, looking first. On SQLite and PostgreSQL the transaction runs
+    on the DB-API connection (:mod:`~fault_persist.db.dbapi_writes`): on
+    SQLite an error is three inserts and a commit; on PostgreSQL the
+    batch's three statements run prepared
+    (:mod:`~fault_persist.db.prepared`), and a prepared statement that
+    fails by itself (a migration changed a column it returns) is tried
+    again on another connection.
 
     :param fault_rows: as :func:`~fault_persist.db.faults.add_faults`
         takes them.
@@ -42,8 +47,11 @@ def add_captured(fault_rows, entries, resolve=True):
         return _add_captured_once(fault_rows, entries, resolve,
                                   look_up=False)
     except db_engine.DATABASE_ERRORS as exc:
+        # A statement prepared on the connection that fails by itself is
+        # prepared again on another (see prepared.stale).
         if not (db_engine.settle_again(exc)
-                or isinstance(exc, db_exc.DBDeadlock)):
+                or isinstance(exc, db_exc.DBDeadlock)
+                or prepared.stale(exc)):
             raise
     return _add_captured_settling(fault_rows, entries, resolve)
 

@@ -1,4 +1,4 @@
-"""Write transactions on SQLite's DB-API connection, past SQLAlchemy.
+"""Write transactions on a DB-API connection, past SQLAlchemy.
 
 On SQLite a capture's transaction is a few small statements and a commit:
 an error is its fault, its task and its request-log entry. Through oslo.db's
@@ -17,8 +17,8 @@ connection of the engine's pool, as
   ``datetime`` as SQLAlchemy stores it on SQLite), their rows processed
   as SQLAlchemy's result does;
 * ``BEGIN``, the statements and ``COMMIT`` run on the connection's cursor:
-  oslo.db's connections run in the driver's autocommit mode, so the
-  driver sends nothing else; one transaction, one commit, as before;
+  oslo.db's SQLite connections run in the driver's autocommit mode, so
+  the driver sends nothing else; one transaction, one commit, as before;
 * the pool is the engine's, with oslo.db's process guard at check-out and
   the reset (``rollback()``) at check-in;
 * a failure is translated by oslo.db's exception filters, as through
@@ -27,8 +27,16 @@ connection of the engine's pool, as
   of a locked database; the transaction is rolled back, and a connection
   that lost its database, or was interrupted midway, leaves the pool.
 
-Other databases keep enginefacade's writer connection: a server's round
-trips outweigh the Python around them.
+On PostgreSQL too, for what SQLAlchemy cannot do: run the batch
+statements of a capture prepared (:mod:`~fault_persist.db.prepared`), so
+that the server does not parse, analyse and plan them again at every
+batch. psycopg2 begins the transaction itself (its ``BEGIN``, as through
+SQLAlchemy), and the connection's ``commit()`` ends it. A prepared
+statement that fails by itself (its result type changed, or a pooler
+lost it, see :func:`~fault_persist.db.prepared.stale`) closes the
+connection, as a lost one.
+
+MySQL and MariaDB keep enginefacade's writer connection.
 
 Usage::
 
@@ -42,18 +50,23 @@ from oslo_db import exception as db_exc
 
 from fault_persist.db import engine as db_engine
 from fault_persist.db import plans
+from fault_persist.db import prepared
+
+# The databases whose writes run here.
+_ON_DBAPI = frozenset(['sqlite', 'postgresql'])
 
 
 @contextlib.contextmanager
 def write_connection():
     """A write transaction of its own, as a context manager.
 
-    On SQLite a :class:`DBAPIConnection`; elsewhere enginefacade's writer
-    connection (:func:`fault_persist.db.engine.write_connection`). Either
+    On SQLite and PostgreSQL a :class:`DBAPIConnection`; elsewhere
+    enginefacade's writer connection
+    (:func:`fault_persist.db.engine.write_connection`). Either
     commits when the block ends and rolls back when it raises.
     """
     engine = db_engine.get_engine()
-    if engine.dialect.name != 'sqlite':
+    if engine.dialect.name not in _ON_DBAPI:
         with db_engine.write_connection() as connection:
             yield connection
         return
@@ -63,10 +76,11 @@ def write_connection():
         db_engine.raise_translated(exc, engine)
     try:
         cursor = pooled.dbapi_connection.cursor()
-        cursor.execute('BEGIN')
+        if engine.dialect.name == 'sqlite':
+            cursor.execute('BEGIN')
     except Exception as exc:
         _fail(engine, pooled, exc)
-    connection = DBAPIConnection(engine, pooled.dbapi_connection, cursor)
+    connection = DBAPIConnection(engine, pooled, cursor)
     try:
         yield connection
     except BaseException as exc:
@@ -121,10 +135,11 @@ class DBAPIConnection:
     connection: :attr:`dialect` and :meth:`execute`.
     """
 
-    def __init__(self, engine, dbapi_connection, cursor):
+    def __init__(self, engine, pooled, cursor):
         self._engine = engine
         self.dialect = engine.dialect
-        self._dbapi_connection = dbapi_connection
+        self._pooled = pooled
+        self._dbapi_connection = pooled.dbapi_connection
         self._cursor = cursor
         #: Whether a statement found the connection without its database.
         self.lost = False
@@ -154,8 +169,15 @@ class DBAPIConnection:
             tuple(sorted(many[0])) if statement.is_dml else None)
         cursor = self._cursor
         fetched = []
+        prepare = len(many) == 1 and prepared.wanted(self.dialect, statement,
+                                                     plan)
         try:
-            if len(many) > 1 and not plan.returns_rows and plan.sql:
+            if prepare:
+                prepared.execute(self._pooled, cursor, plan,
+                                 plan.bound(many[0])[1])
+                if plan.returns_rows:
+                    fetched = cursor.fetchall()
+            elif len(many) > 1 and not plan.returns_rows and plan.sql:
                 cursor.executemany(plan.sql, [plan.bound(row)[1]
                                               for row in many])
             else:
@@ -167,6 +189,10 @@ class DBAPIConnection:
             # As SQLAlchemy's execution passes any failure of a statement
             # (e.g. a text the driver cannot encode) to oslo.db's filters.
             self.lost = _lost(self._engine, self._dbapi_connection, exc)
+            if prepare and prepared.stale(exc):
+                # Another connection prepares it again (see prepared).
+                self.lost = True
+                prepared.forsake(self.dialect, exc)
             try:
                 db_engine.raise_translated(exc, self._engine)
             except db_exc.DBConnectionError:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
+from fault_persist.db import prepared
 from fault_persist.db import recordset
 from fault_persist.db import resolution
 
@@ -107,7 +108,7 @@ def _insert_resolved_faults(resolve):
 _RESOLVED_IN_INSERT = frozenset(['sqlite'])
 _INSERT_RESOLVED_FAULTS = {resolve: _insert_resolved_faults(resolve)
                            for resolve in (True, False)}
-_INSERT_NEW_FAULTS = {resolve: _insert_new_faults(resolve)
+_INSERT_NEW_FAULTS = {resolve: prepared.prepare(_insert_new_faults(resolve))
                       for resolve in (True, False)}
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
 from fault_persist.db import models
+from fault_persist.db import prepared
 from fault_persist.db import recordset
 from fault_persist.db import resolution
 from fault_persist.db import task_upsert
@@ -54,7 +55,7 @@ def _insert_new_entries():
         _LOG.c.message_id, _LOG.c.task_id)
 
 
-_INSERT_NEW_ENTRIES = _insert_new_entries()
+_INSERT_NEW_ENTRIES = prepared.prepare(_insert_new_entries())
 
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.05,

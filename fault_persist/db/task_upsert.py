@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from fault_persist.db import models
+from fault_persist.db import prepared
 from fault_persist.db import recordset
 from fault_persist import request_log_text as text
 
@@ -219,7 +220,7 @@ def _fold_batch_statement():
         task.correlation_id, task.action, task.id)
 
 
-_FOLD_BATCH = _fold_batch_statement()
+_FOLD_BATCH = prepared.prepare(_fold_batch_statement())
 
 
 def _fold_naming_stored_statement():
