@@ -150,9 +150,7 @@ def stale(exc):
     :param exc: a driver's exception, or SQLAlchemy's or oslo.db's
         wrapping of one.
     """
-    while exc is not None and not hasattr(exc, 'pgcode'):
-        exc = getattr(exc, 'orig', None) or getattr(
-            exc, 'inner_exception', None)
+    exc = _driver_error(exc)
     if exc is None:
         return False
     if exc.pgcode == _UNKNOWN_NAME:
@@ -169,9 +167,7 @@ def forsake(dialect, exc):
     the transactions of one client connection to different server
     sessions. Preparing is then of no use.
     """
-    while exc is not None and not hasattr(exc, 'pgcode'):
-        exc = getattr(exc, 'orig', None) or getattr(
-            exc, 'inner_exception', None)
+    exc = _driver_error(exc)
     if exc is not None and exc.pgcode == _UNKNOWN_NAME and (
             dialect not in _FORSAKEN):
         _FORSAKEN.add(dialect)
@@ -179,3 +175,11 @@ def forsake(dialect, exc):
                     'prepared on this connection (%s): a connection pooler '
                     'in transaction mode? Statements are no longer prepared.',
                     str(exc).strip().splitlines()[0])
+
+
+def _driver_error(exc):
+    """psycopg2's exception inside SQLAlchemy's or oslo.db's, or ``None``."""
+    while exc is not None and not hasattr(exc, 'pgcode'):
+        exc = getattr(exc, 'orig', None) or getattr(
+            exc, 'inner_exception', None)
+    return exc
