@@ -317,13 +317,27 @@ def get_faults(context, instance_ids):
     instance_ids = _instance_ids(instance_ids)
     if not instance_ids:
         return {}
-    latest = db_faults.get_latest_faults(instance_ids, viewer.project_id)
     views = {}
-    for instance_id, (newest, own) in latest.items():
+    hidden = []
+    # As get_fault: the newest of each, and the caller's own newest only
+    # where the newest is a project's the caller may not read (none for
+    # an admin, nor for a member's page of its own resources).
+    for instance_id, (newest, _own) in db_faults.get_latest_faults(
+            instance_ids).items():
+        fault = viewer.shown(newest)
+        if fault is not None:
+            views[instance_id] = viewer.view(fault)
+        elif viewer.project_id:
+            hidden.append(instance_id)
+    if not hidden:
+        return views
+    for instance_id, (newest, own) in db_faults.get_latest_faults(
+            hidden, viewer.project_id).items():
         fault = viewer.shown(newest, own)
         if fault is not None:
             views[instance_id] = viewer.view(fault)
-    return views
+    return {instance_id: views[instance_id] for instance_id in instance_ids
+            if instance_id in views}
 
 
 def _instance_ids(values):
