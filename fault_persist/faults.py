@@ -210,7 +210,9 @@ class _Viewer:
     def credentials(self):
         """The caller's policy credentials, worked out at the first rule.
 
-        A resource without a fault (most of them) asks no rule at all.
+        A resource without a fault (most of them) asks no rule at all
+        of get_fault; a page of get_faults asks one (see
+        :meth:`details`).
         """
         if self._credentials is policy.UNSET:
             self._credentials = policy.credentials(self.ctxt)

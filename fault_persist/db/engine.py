@@ -167,9 +167,10 @@ def _turn_off_postgresql_jit(engine):
     a page (see :func:`fault_persist.db.faults.get_latest_faults`): a
     millisecond or a few. The planner compiles a statement to machine
     code when its estimated cost passes ``jit_above_cost`` (100,000 by
-    default), and the estimate of a page of correlated look-ups, on a
-    table whose resources have many faults each, passes it: the
-    compilation then takes 50 to 300 ms, for a query of 10 ms. A
+    default), and the estimate of a page of correlated look-ups grows
+    with the faults a resource has: on a table whose resources have many,
+    it passes it, and the compilation costs more than the query (an
+    earlier trial of a correlated shape took 300 ms a page). A
     setting per statement does not exist (``SET LOCAL`` needs a
     transaction, and the show view runs none), so it is one per session,
     as OLTP deployments often set it for the whole server: each new
