@@ -169,7 +169,7 @@ def _iso8601(when):
     if when.tzinfo is None and when.year >= 1000:
         # The same text as strftime(ISO8601_UTC) (a four-digit year, no
         # offset), in a third of the time; its arguments by position, as
-        # keywords cost a third more.
+        # keywords cost 40 % more.
         return when.isoformat('T', 'seconds') + 'Z'
     return when.strftime(ISO8601_UTC)
 
