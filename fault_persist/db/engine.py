@@ -148,8 +148,49 @@ def configure_facade(facade, url, connect_timeout=5, statement_timeout=0,
         # on a busy host). The host's own engine keeps its setting.
         thread_checkin=False)
     facade.append_on_engine_create(_keep_sqlite_connections)
+    facade.append_on_engine_create(_turn_off_postgresql_jit)
     facade.append_on_engine_create(
         lambda engine: _set_sqlite_journal(engine, sqlite_journal_mode))
+
+
+#: What each new connection of our engine to PostgreSQL runs: ``jit``
+#: off for the session, on a server that has it (11 and later).
+POSTGRESQL_JIT_OFF = (
+    "SELECT set_config('jit', 'off', false) "
+    "WHERE current_setting('server_version_num')::integer >= 110000")
+
+
+def _turn_off_postgresql_jit(engine):
+    """Turn PostgreSQL's JIT compiler off on our engine's connections.
+
+    Our statements are look-ups of a few rows each, or of a few per id of
+    a page (see :func:`fault_persist.db.faults.get_latest_faults`): a
+    millisecond or a few. The planner compiles a statement to machine
+    code when its estimated cost passes ``jit_above_cost`` (100,000 by
+    default), and the estimate of a page of correlated look-ups grows
+    with the faults a resource has: on a table whose resources have many,
+    it passes it, and the compilation costs more than the query (an
+    earlier trial of a correlated shape took 300 ms a page). A
+    setting per statement does not exist (``SET LOCAL`` needs a
+    transaction, and the show view runs none), so it is one per session,
+    as OLTP deployments often set it for the whole server: each new
+    connection runs :data:`POSTGRESQL_JIT_OFF` once (not each check-out)
+    and commits it, so that the pool's rollback at check-in keeps it.
+    Only our engine's connections: the host's keep the server's setting;
+    a URL whose ``options`` name ``jit`` keeps its own.
+    """
+    if engine.dialect.name != 'postgresql' or 'jit' in str(
+            engine.url.query.get('options', '')):
+        return
+
+    @sa.event.listens_for(engine, 'connect')
+    def _jit_off(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(POSTGRESQL_JIT_OFF)
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
 
 
 def _set_sqlite_journal(engine, mode):

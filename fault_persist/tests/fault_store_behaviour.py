@@ -713,6 +713,45 @@ class FaultStoreBehaviour:
         self.assertEqual(3, len([statement for statement in statements
                                  if 'instance_faults' in statement]))
 
+    def test_get_faults_reads_ids_with_the_characters_of_an_array(self):
+        # PostgreSQL binds the page as the text of one array.
+        ids = ['vm "quoted"', 'vm\\back\\slash', 'vm,comma', '{vm}',
+               'NULL', 'vm ( ) ;', "vm 'single'", '\u00e9t\u00e9 vm']
+        for instance_id in ids:
+            self._save(instance_id, 'of %s' % instance_id)
+        faults = fault_persist.get_faults(base.admin_context(),
+                                          ids + ['vm', 'vm "quoted'])
+        self.assertEqual({instance_id: 'of %s' % instance_id
+                          for instance_id in ids},
+                         {instance_id: fault['message']
+                          for instance_id, fault in faults.items()})
+
+    def test_get_faults_asks_the_callers_own_only_where_the_newest_hides(
+            self):
+        mine, theirs = uuidutils.generate_uuid(), uuidutils.generate_uuid()
+        self._at(0)
+        for instance_id in (mine, theirs):
+            self._save(instance_id, 'mine',
+                       context=base.user_context('project-a'))
+        self._at(10)
+        self._save(theirs, 'theirs', context=base.user_context('project-b'))
+        member = base.user_context('project-a')
+        for caller, asked, statements_expected in (
+                (base.admin_context(), [mine, theirs], 1),
+                (member, [mine], 1),
+                # Another project's newest: the member's own, asked again.
+                (member, [mine, theirs], 2)):
+            statements = self.useFixture(
+                fp_fixtures.SQLStatements()).statements
+            faults = fault_persist.get_faults(caller, asked)
+            self.assertEqual(statements_expected, len([
+                statement for statement in statements
+                if 'instance_faults' in statement]))
+            self.assertEqual({instance_id: fault_persist.get_fault(
+                caller, instance_id) for instance_id in asked}, faults)
+        self.assertEqual('mine', fault_persist.get_faults(
+            member, [theirs])[theirs]['message'])
+
     def test_get_faults_rejects_bad_ids_with_our_errors(self):
         for bad in ('one-id', b'bytes', 7, None, {'a': 1}):
             self.assertRaises(exception.InvalidField,

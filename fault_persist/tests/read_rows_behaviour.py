@@ -10,13 +10,14 @@ from fault_persist.db import faults as db_faults
 from fault_persist.tests import base
 
 
-def page_statement(dialect, parameters):
+def page_statement(dialect, parameters, details=True):
     """The page query of get_latest_faults on ``dialect``, and its values.
 
     :param parameters: ``instance_ids`` (a list) and ``project_id``.
+    :param details: the shape with the rows' details, or without.
     """
     query = db_faults._page_query(dialect)
-    return query.statements[True], dict(
+    return query.statements[True, details], dict(
         parameters, instance_ids=query.bind(parameters['instance_ids']))
 
 
@@ -53,10 +54,13 @@ class ReadRowsBehaviour:
             (db_faults._LATEST_FAULTS_OF_PROJECT, {
                 'instance_id': self.instance_id,
                 'project_id': 'project-a'}),
-            # The page query of the backend.
+            # The page query of the backend, with details and without.
             page_statement(db_engine.get_engine().dialect, {
                 'instance_ids': [self.instance_id, 'vm-none'],
-                'project_id': 'project-a'})]
+                'project_id': 'project-a'}),
+            page_statement(db_engine.get_engine().dialect, {
+                'instance_ids': [self.instance_id, 'vm-none'],
+                'project_id': 'project-a'}, details=False)]
 
     def test_rows_are_what_sqlalchemy_returns(self):
         for statement, parameters in self.statements():

@@ -20,6 +20,7 @@ import fault_persist
 from fault_persist import exception
 from fault_persist import policy
 from fault_persist.tests import base
+from fault_persist.tests import fixtures as fp_fixtures
 
 A, B = 'proj-a', 'proj-b'
 #: Contexts whose project is not B, though a folding comparison says so.
@@ -86,6 +87,49 @@ class TenancyBehaviour:
         admin = fault_persist.get_faults(base.admin_context(), both)
         self.assertEqual({'Traceback of proj-a', 'Traceback of proj-b'},
                          {fault['details'] for fault in admin.values()})
+
+    def _page_statements(self, ctxt, instance_ids):
+        """get_faults' views and the statements it ran on the faults."""
+        statements = self.useFixture(fp_fixtures.SQLStatements()).statements
+        views = fault_persist.get_faults(ctxt, instance_ids)
+        return views, [statement for statement in statements
+                       if 'instance_faults' in statement]
+
+    def test_get_faults_reads_details_only_for_a_caller_who_sees_them(self):
+        both = [self.instance[A], self.instance[B]]
+        views, statements = self._page_statements(member(A),
+                                                  [self.instance[A]])
+        self.assertEqual({'created', 'message'},
+                         set(views[self.instance[A]]))
+        # The page's rows came without their details.
+        self.assertEqual(1, len(statements))
+        self.assertNotIn('.details', statements[0])
+        views, statements = self._page_statements(base.admin_context(), both)
+        self.assertEqual(1, len(statements))
+        self.assertIn('.details', statements[0])
+
+    def test_get_faults_reads_details_again_for_a_rule_on_the_target(self):
+        # Every project's faults for everyone; only B's details.
+        path = self.useFixture(fixtures.TempDir()).join('policy.yaml')
+        with open(path, 'w') as stream:
+            stream.write('"fault_persist:fault:all_projects": "@"\n'
+                         '"fault_persist:fault:details": '
+                         '"\'%s\':%%(project_id)s"\n' % B)
+        self.fault_persist.config.config(group='oslo_policy',
+                                         policy_file=path)
+        policy.reset()
+        policy.init(self.conf)
+        both = [self.instance[A], self.instance[B]]
+        views, statements = self._page_statements(member(A), both)
+        self.assertEqual({instance_id: fault_persist.get_fault(
+            member(A), instance_id) for instance_id in both}, views)
+        self.assertNotIn('details', views[self.instance[A]])
+        self.assertEqual('Traceback of proj-b',
+                         views[self.instance[B]]['details'])
+        # Without details, as A's own would show; B's read again, whole.
+        self.assertEqual(2, len(statements))
+        self.assertEqual([False, True], ['.details' in statement
+                                         for statement in statements])
 
     def test_list_faults_shows_only_the_callers_project(self):
         self.assertEqual([A], [f['project_id'] for f in

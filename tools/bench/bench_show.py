@@ -27,9 +27,9 @@ the same load of other work:
 * ``get_fault admin`` and ``get_fault member`` (a member of the
   instance's project: no details);
 * ``raw page``: the page query of ``get_faults`` for 1,000 ids, as the
-  admin asks it (the newest fault of each instance, and of the admin's
-  project), in the backend's shape and compiled as ``get_faults``
-  compiles it, on the open connection;
+  admin asks it (the newest fault of each instance, with its details),
+  in the backend's shape and compiled as ``get_faults`` compiles it, on
+  the open connection;
 * ``get_faults admin`` and ``get_faults member`` for a page of 1,000
   instances (the member's own).
 
@@ -270,8 +270,8 @@ def _calls(backend, size):
     connection = backend.raw()
     cursor = connection.cursor()
     sql = RAW_SQL.format(p=backend.placeholder, false=backend.false)
-    # As the admin asks: with a project of its own, not the page's.
-    raw_page = _raw_page(cursor, admin.project_id)
+    # As the admin asks: the newest of each, with its details.
+    raw_page = _raw_page(cursor)
 
     def raw(instance):
         cursor.execute(sql, (instance,))
@@ -310,17 +310,18 @@ def _calls(backend, size):
     return calls, connection, len(listed)
 
 
-def _raw_page(cursor, project_id):
-    """The page query of get_faults for a caller of ``project_id``.
+def _raw_page(cursor):
+    """The page query of get_faults as an admin asks it.
 
     The statement of the engine's dialect (see
-    ``fault_persist.db.faults.get_latest_faults``) as ``read_rows``
-    compiles and binds it, run on the open DB-API ``cursor``: the
-    database's and the driver's time, not the binding's.
+    ``fault_persist.db.faults.get_latest_faults``) for the newest fault of
+    each id with its details, and no project's, as ``read_rows`` compiles
+    and binds it, run on the open DB-API ``cursor``: the database's and
+    the driver's time, not the binding's.
     """
     dialect = db_engine.get_engine().dialect
     query = db_faults._page_query(dialect)
-    plan = plans.plan_of(dialect, query.statements[bool(project_id)])
+    plan = plans.plan_of(dialect, query.statements[False, True])
 
     bound = {}
 
@@ -329,7 +330,7 @@ def _raw_page(cursor, project_id):
         key = tuple(ids)
         if key not in bound:
             bound[key] = plan.bound({'instance_ids': query.bind(ids),
-                                     'project_id': project_id})
+                                     'project_id': None})
         cursor.execute(*bound[key])
         return cursor.fetchall()
 

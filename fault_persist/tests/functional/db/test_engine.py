@@ -2,6 +2,7 @@
 
 from oslo_context import context as o_context
 from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 import fault_persist
@@ -107,3 +108,40 @@ class TestReadRowsOnPostgreSQL(ReadRowsOnServerBehaviour,
         self.assertEqual([('SELECT', True)] * 2, executed)
         self.assertEqual(
             [(False, extensions.TRANSACTION_STATUS_IDLE)] * 2, checked_in)
+
+
+class TestPostgreSQLJITOff(base.BackendTestCase):
+    """Our engine's PostgreSQL sessions run with the JIT compiler off."""
+
+    FIXTURE = base.MigratedPostgreSQL
+
+    def _engine(self, query=''):
+        facade = enginefacade.transaction_context()
+        db_engine.configure_facade(facade, db_engine.get_engine().url.
+                                   render_as_string(hide_password=False)
+                                   + query)
+        engine = facade.writer.get_engine()
+        self.addCleanup(engine.dispose)
+        return engine
+
+    def _jit(self, engine):
+        with engine.connect() as connection:
+            return connection.scalar(sa.text('SHOW jit'))
+
+    def test_jit_is_off_in_every_session_and_after_a_rollback(self):
+        engine = self._engine()
+        self.assertEqual('off', self._jit(engine))
+        # The pooled connection again, after the reset's rollback; and a
+        # second one, opened while the first is checked out.
+        with engine.connect() as connection:
+            self.assertEqual('off', connection.scalar(sa.text('SHOW jit')))
+            self.assertEqual('off', self._jit(engine))
+        self.assertEqual(2, engine.pool.checkedin())
+
+    def test_a_url_that_sets_jit_keeps_its_own(self):
+        self.assertEqual('on', self._jit(self._engine(
+            '?options=-c%20jit%3Don')))
+
+    def test_the_host_engine_keeps_the_servers_setting(self):
+        # The fixture's engine, made without our settings: as a host's.
+        self.assertEqual('on', self._jit(db_engine.get_engine()))

@@ -132,7 +132,7 @@ class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
         # An IN list, rendered per call (the page query of MariaDB and
         # MySQL, which SQLite runs too), beside SQLite's own.
         return super().statements() + [
-            (db_faults._LATEST_FAULTS[None].statements[True], {
+            (db_faults._LATEST_FAULTS[None].statements[True, True], {
                 'instance_ids': [self.instance_id, 'vm-none'],
                 'project_id': 'project-a'})]
 
