@@ -18,6 +18,7 @@ span to mask, and costs several times as much per traceback (numbers in
 the admin guide, "Secrets").
 """
 
+import functools
 import json
 import re
 import reprlib
@@ -455,6 +456,13 @@ def clean_message(value, limit=MESSAGE_MAX_CHARS):
     text = _raw_text(value).lstrip()
     if not text:
         return ''  # what masking and folding nothing gives
+    if type(text) is str and len(text) <= _REMEMBERED_MAX_CHARS:
+        return _remembered_message(text, limit)
+    return _message_of(text, limit)
+
+
+def _message_of(text, limit):
+    """:func:`clean_message` of text that is not blank, stripped at left."""
     text = _masked_head(text, _MESSAGE_KEEP * limit)
     return truncate_message(' '.join(text.split()), limit)
 
@@ -479,6 +487,13 @@ def clean_details(value, max_bytes=TEXT_MAX_BYTES):
         value = ''.join(value)
     # Trailing newlines of a formatted traceback carry nothing.
     text = _raw_text(value).rstrip()
+    if type(text) is str and len(text) <= _REMEMBERED_MAX_CHARS:
+        return _remembered_details(text, max_bytes)
+    return _details_of(text, max_bytes)
+
+
+def _details_of(text, max_bytes):
+    """:func:`clean_details` of text, stripped at right."""
     size = len(text) if text.isascii() else len(
         text.encode('utf-8', 'replace'))
     if size <= max_bytes:
@@ -490,6 +505,17 @@ def clean_details(value, max_bytes=TEXT_MAX_BYTES):
     head = _first_bytes(_masked_head(text, head_bytes), head_bytes)
     tail = _last_bytes(_masked_tail(text, tail_bytes), tail_bytes)
     return _joined(head, tail, size)
+
+
+# A storm of errors repeats its messages and tracebacks, and cleaning is a
+# pure function of the text: each cleaning remembers its last texts and
+# what they gave. Only texts of at most _REMEMBERED_MAX_CHARS, so that the
+# memory stays small (in the worst case 64 texts of 8 KiB and their
+# results per cleaning, about 1.5 MiB; a notification's are far shorter).
+_REMEMBERED = 64
+_REMEMBERED_MAX_CHARS = 8192
+_remembered_message = functools.lru_cache(maxsize=_REMEMBERED)(_message_of)
+_remembered_details = functools.lru_cache(maxsize=_REMEMBERED)(_details_of)
 
 
 # A short repr for log lines: bounded in depth and size whatever the value

@@ -112,3 +112,38 @@ class TestFastPathsProperties(testtools.TestCase):
         full = sanitize.truncate_message(' '.join(sanitize._masked_head(
             text, sanitize._MESSAGE_KEEP * limit).split()), limit)
         self.assertEqual(full, sanitize.clean_message(value, limit))
+
+
+class TestRememberedCleaningProperties(testtools.TestCase):
+    """A text cleaned again gives what cleaning it afresh gives."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(before=_filler, after=_filler, form=st.sampled_from(FORMS),
+           limits=st.lists(st.sampled_from([10, 40, 255]), min_size=2,
+                           max_size=3),
+           max_bytes=st.lists(st.sampled_from(DETAILS_BOUNDS), min_size=2,
+                              max_size=3))
+    def test_remembered_results_are_the_cleanings(self, before, after, form,
+                                                  limits, max_bytes):
+        text = before + ' ' + form[1] + '\n' + after
+        for _round in range(2):  # the second from memory, when it fits
+            for limit in limits:
+                self.assertEqual(
+                    sanitize._message_of(text.lstrip(), limit)
+                    if text.strip() else '',
+                    sanitize.clean_message(text, limit))
+            for bound in max_bytes:
+                self.assertEqual(
+                    sanitize._details_of(text.rstrip(), bound),
+                    sanitize.clean_details(text, bound))
+                self.assertEqual(
+                    sanitize._details_of(text.rstrip(), bound),
+                    sanitize.clean_details(text.splitlines(True), bound))
+
+    def test_only_short_text_is_remembered(self):
+        sanitize._remembered_details.cache_clear()
+        sanitize.clean_details('x' * (sanitize._REMEMBERED_MAX_CHARS + 1))
+        self.assertEqual(0, sanitize._remembered_details.cache_info().currsize)
+        sanitize.clean_details('Traceback: password=hunter2')
+        sanitize.clean_details('Traceback: password=hunter2')
+        self.assertEqual(1, sanitize._remembered_details.cache_info().hits)
