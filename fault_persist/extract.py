@@ -477,6 +477,8 @@ def _first(document, paths, read=None):
     """
     for path in paths:
         value = _follow(document, path)
+        if value is None:
+            continue  # most paths find nothing, and readers make nothing of it
         if read is not None:
             value = read(value)
         if value is not None and value != '' and value != [] and (
