@@ -58,7 +58,9 @@ class TestRecordset(testtools.TestCase):
                          'status', 'code']),
         st.none() | st.booleans() | st.text()
         | st.integers(-2 ** 70, 2 ** 70)
-        | st.datetimes(min_value=datetime.datetime(1, 1, 1, 0, 0, 1))),
+        | st.datetimes(min_value=datetime.datetime(1, 1, 1, 0, 0, 1),
+                       timezones=st.sampled_from(
+                           [None, datetime.timezone.utc]))),
         max_size=4))
     def test_the_text_reads_as_the_standard_librarys(self, rows):
         # orjson writes it when it can (lone surrogates, integers beyond
