@@ -60,7 +60,7 @@ def _paths(value, where):
     if not paths or not all(isinstance(p, str) and p for p in paths):
         raise exception.InvalidDefinitions(
             where=where, reason='a path or a list of paths expected')
-    return [_without_envelopes(tuple(p.split('.'))) for p in paths]
+    return [_Path(_without_envelopes(tuple(p.split('.')))) for p in paths]
 
 
 def _without_envelopes(segments):
@@ -170,7 +170,23 @@ def lookup(document, segments):
     """
     if not isinstance(segments, tuple):
         segments = tuple(segments)
-    runs = _key_runs(segments)
+    return _follow(document, _Path(segments))
+
+
+class _Path(collections.namedtuple('_Path', 'segments runs')):
+    """A path of a definition, its key runs (see :func:`_key_runs`) made.
+
+    Made once per path of the definitions, so that a look-up does not
+    join the segments again, nor find its runs in a cache.
+    """
+
+    def __new__(cls, segments):
+        return super().__new__(cls, segments, _key_runs(segments))
+
+
+def _follow(document, path):
+    """:func:`lookup` of a :class:`_Path`."""
+    segments, runs = path
     node, start, end = document, 0, len(segments)
     hops = 0
     while start < end:
@@ -195,6 +211,9 @@ def lookup(document, segments):
             node, start = node[index], start + 1
         else:
             return None
+    if not isinstance(node, dict):
+        # Text, numbers, lists: no envelope to look through.
+        return node
     data_key = payloads.envelope_data_key(node)
     return node[data_key] if data_key is not None else node
 
@@ -377,9 +396,9 @@ class Definitions:
             # The exception payload, wherever the service put it, is the
             # "error" of the definitions' paths.
             document['error'] = payloads.find_exception(payload)
-        values = {}
-        for name in _EVENT_FIELDS if is_error else _PLAIN_FIELDS:
-            values[name] = _first(document, definitions.all, name)
+        paths = definitions.fields
+        values = {name: _first(document, paths[name], _READERS.get(name))
+                  for name in (_EVENT_FIELDS if is_error else _PLAIN_FIELDS)}
         for name, keys in _CONTEXT_FALLBACKS.items():
             if not payloads.present(values.get(name)):
                 values[name] = next((ctxt[k] for k in keys
@@ -449,27 +468,37 @@ _READERS = {
 }
 
 
-def _first(document, definitions, name):
-    """The first value the definitions' paths give for a field."""
-    read = _READERS.get(name)
-    for definition in definitions:
-        for path in definition.fields.get(name, ()):
-            value = lookup(document, path)
-            if read is not None:
-                value = read(value)
-            if payloads.present(value):
-                return value
+def _first(document, paths, read=None):
+    """The first value of ``paths`` that says something.
+
+    :param paths: :class:`_Path` objects, in the order they are tried.
+    :param read: what makes of a value found what the field must be
+        (see :data:`_READERS`); ``None`` takes it as it is.
+    """
+    for path in paths:
+        value = _follow(document, path)
+        if value is None:
+            continue  # most paths find nothing, and readers make nothing of it
+        if read is not None:
+            value = read(value)
+        if value is not None and value != '' and value != [] and (
+                value != {}):  # payloads.present, inline: a hot loop
+            return value
     return None
 
 
 class _Applicable(collections.namedtuple(
-        '_Applicable', 'all app resources ranking default_kind in_message')):
+        '_Applicable',
+        'all app resources ranking default_kind in_message fields')):
     """What the definitions that apply to a notification say, merged.
 
     ``all``: the definitions, in file order (each field: the first that
     gives a value). The first definition that names an ``app``, has
     ``resource`` rules, ``resource_keys`` (an empty list: no search), a
     ``resource_type``, or ``resource_in_message`` decides that.
+    ``fields``: for each field, the paths of all the definitions in the
+    order they are tried, each once, worked out once per event type and
+    service.
     """
 
     @classmethod
@@ -478,10 +507,23 @@ class _Applicable(collections.namedtuple(
             return next((getattr(d, attribute) for d in definitions
                          if getattr(d, attribute) not in (None, [], ())),
                         unset)
+        fields = {name: _once(path for d in definitions
+                              for path in d.fields.get(name, ()))
+                  for name in _EVENT_FIELDS}
         return cls(definitions, first('app'), first('resources', ()),
                    next((d.ranking for d in definitions
                          if d.ranking is not None), None),
-                   first('resource_type'), first('resource_in_message', ()))
+                   first('resource_type'), first('resource_in_message', ()),
+                   fields)
+
+
+def _once(paths):
+    """``paths`` in order, each once.
+
+    A path that gave nothing gives nothing again: the catch-all
+    definition repeats paths of the specific ones.
+    """
+    return tuple(dict.fromkeys(paths))
 
 
 def _resource(document, applicable, event_type, message):
@@ -493,7 +535,7 @@ def _resource(document, applicable, event_type, message):
     """
     for kind, paths in applicable.resources:
         for path in paths:
-            found = resources.resource_id(lookup(document, path))
+            found = resources.resource_id(_follow(document, path))
             if found is not None:
                 return kind, found
     if applicable.ranking is not None:

@@ -30,6 +30,7 @@ Usage::
 import datetime
 import json
 
+import orjson
 import sqlalchemy as sa
 
 #: The name of the statement's one parameter.
@@ -83,8 +84,17 @@ def parameters(rows):
     """
     # Text as it is, not escaped to ASCII: shorter, and a value that is no
     # valid UTF-8 is refused by the driver as a parameter of its own is.
-    return {PARAMETER: json.dumps(rows, ensure_ascii=False,
-                                  default=_json_value)}
+    # orjson writes a storm's batch (tracebacks and all) ten times faster
+    # than the standard library, and a naive or UTC datetime as
+    # isoformat() does, without a call back into Python for each; what
+    # it refuses (a lone surrogate, an integer beyond 64 bits) goes to
+    # the standard library, which answers as it always did.
+    try:
+        text = orjson.dumps(rows, default=_json_value)
+    except TypeError:
+        return {PARAMETER: json.dumps(rows, ensure_ascii=False,
+                                      default=_json_value)}
+    return {PARAMETER: text.decode('utf-8')}
 
 
 def _json_value(value):

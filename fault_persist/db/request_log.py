@@ -126,7 +126,7 @@ def _rows_of(connection, entries):
     task_ids = task_upsert.fold_entries(connection, by_task)
     rows = []
     for entry in entries:
-        row = {name: entry.get(name) for name in ENTRY_COLUMNS}
+        row = dict(zip(ENTRY_COLUMNS, map(entry.get, ENTRY_COLUMNS)))
         row['task_id'] = task_ids[(entry['correlation_id'],
                                    entry['action'])]
         row['message'] = text.entry_message(row)

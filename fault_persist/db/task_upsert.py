@@ -56,6 +56,8 @@ def summary(entries):
     :param entries: request-log entries of one task, at least one.
     :returns: ``{column: value}`` of :data:`SUMMARY_COLUMNS`.
     """
+    if len(entries) == 1:
+        return _summary_of_one(entries[0])
     row = {
         'app': entries[0]['app'],
         'status': max(entry['status'] for entry in entries),
@@ -70,6 +72,21 @@ def summary(entries):
     for name in _KEPT_FIRST:
         row[name] = next((entry[name] for entry in entries
                           if entry.get(name)), None)
+    return row
+
+
+def _summary_of_one(entry):
+    """:func:`summary` of one entry: each error of a storm is a task."""
+    status = entry['status']
+    row = {
+        'app': entry['app'],
+        'status': status,
+        'started_at': entry['created'] if status == text.STARTED else None,
+        'ended_at': entry['created'] if status in _TERMINAL else None,
+        'target': entry['target'],
+    }
+    for name in _KEPT_FIRST:
+        row[name] = entry.get(name) or None
     return row
 
 

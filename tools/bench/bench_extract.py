@@ -370,8 +370,11 @@ def _outcome(pipeline, ctxt, case):
         return 'kept %d of %d' % (len(kept), BATCH)
     event = pipeline.event_of(ctxt, case['message'])
     if event is not None:
-        return '%s, %d values' % (event.get('kind'), sum(
-            1 for value in event.values() if value is not None))
+        # A named tuple (Event) since events became immutable; a dict
+        # before, which an older revision measured against still gives.
+        values = event if isinstance(event, dict) else event._asdict()
+        return '%s, %d values' % (values.get('kind'), sum(
+            1 for value in values.values() if value is not None))
     if pipeline.counters.snapshot().get('malformed', 0) > before:
         return 'malformed'
     return 'ignored'

@@ -3,6 +3,9 @@
 import datetime
 import json
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -48,3 +51,26 @@ class TestRecordset(testtools.TestCase):
     def test_a_value_no_column_holds_is_refused(self):
         self.assertRaises(TypeError, recordset.parameters,
                           [{'id': object()}])
+
+    @settings(max_examples=300, deadline=None)
+    @given(rows=st.lists(st.dictionaries(
+        st.sampled_from(['id', 'message', 'details', 'created', 'deleted',
+                         'status', 'code']),
+        st.none() | st.booleans() | st.text()
+        | st.integers(-2 ** 70, 2 ** 70)
+        | st.datetimes(min_value=datetime.datetime(1, 1, 1, 0, 0, 1),
+                       timezones=st.sampled_from(
+                           [None, datetime.timezone.utc]))),
+        max_size=4))
+    def test_the_text_reads_as_the_standard_librarys(self, rows):
+        # orjson writes it when it can (lone surrogates, integers beyond
+        # 64 bits: the standard library does, as it always did).
+        standard = json.dumps(rows, ensure_ascii=False,
+                              default=recordset._json_value)
+        text = recordset.parameters(rows)['rows']
+        self.assertIsInstance(text, str)
+        self.assertEqual(json.loads(standard), json.loads(text))
+
+    def test_a_lone_surrogate_is_left_to_the_driver_to_refuse(self):
+        text = recordset.parameters([{'message': 'a\ud800b'}])['rows']
+        self.assertIn('a\ud800b', text)
