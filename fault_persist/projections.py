@@ -10,8 +10,6 @@ Example::
     fault_rows, entries = projections.rows_of(batch)
 """
 
-import os
-
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
@@ -31,16 +29,15 @@ STATUS_OF_KIND = {
 DEFAULT_RESOURCE_TYPE = 'instance'
 
 
-def fault_row(event, fault_id=None):
+def fault_row(event):
     """The ``instance_faults`` row of an error event.
 
     :param event: an :class:`~fault_persist.events.Event` of kind
         ``error``.
-    :param fault_id: the row's id; a new one when ``None``.
     :returns: a dict of column values, with a new ``id``.
     """
     return {
-        'id': fault_id or uuidutils.generate_uuid(),
+        'id': uuidutils.generate_uuid(),
         'instance_id': event.instance_id,
         'resource_type': event.resource_type or DEFAULT_RESOURCE_TYPE,
         'message': event.message,
@@ -111,14 +108,10 @@ def rows_of(batch, track_tasks=True):
     :returns: ``(fault_rows, entries)``.
     """
     fault_rows, entries = [], []
-    # The ids of the batch's faults, made at once.
-    new_ids = iter(new_fault_ids(sum(
-        1 for record in batch
-        if isinstance(record, events.Event) and record.is_error)))
     for record in batch:
         if isinstance(record, events.Event):
             if record.kind == recognise.ERROR:
-                fault_rows.append(fault_row(record, next(new_ids)))
+                fault_rows.append(fault_row(record))
             if track_tasks:
                 entry = request_log_entry(record)
                 if entry is not None:
@@ -128,30 +121,6 @@ def rows_of(batch, track_tasks=True):
         elif record['kind'] == recognise.TASK_ENTRY:
             entries.append(spooled_entry(record))
     return fault_rows, entries
-
-
-def new_fault_ids(count):
-    """``count`` new fault ids: random (version 4) UUIDs, as text.
-
-    What :func:`oslo_utils.uuidutils.generate_uuid` gives, for a batch at
-    once: one read of the system's random source, not one per row (and
-    no ``uuid.UUID`` object each), which a storm of errors pays for.
-
-    :param count: how many.
-    :returns: a list of ``count`` ids, ``xxxxxxxx-xxxx-4xxx-yxxx-
-        xxxxxxxxxxxx``.
-    """
-    random = bytearray(os.urandom(16 * count))
-    # RFC 4122: the version (4) in the high nibble of byte 6, the
-    # variant (binary 10) in the high bits of byte 8.
-    random[6::16] = bytes(byte & 0x0f | 0x40 for byte in random[6::16])
-    random[8::16] = bytes(byte & 0x3f | 0x80 for byte in random[8::16])
-    digits = random.hex()
-    return ['%s-%s-%s-%s-%s' % (digits[at:at + 8], digits[at + 8:at + 12],
-                                digits[at + 12:at + 16],
-                                digits[at + 16:at + 20],
-                                digits[at + 20:at + 32])
-            for at in range(0, 32 * count, 32)]
 
 
 # The columns of a fault row that a spooled record keeps as its

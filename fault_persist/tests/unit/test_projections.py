@@ -115,21 +115,3 @@ class TestRowsOf(base.TestCase):
         ids = [row['id'] for row in projections.rows_of(batch)[0]]
         self.assertEqual(50, len(set(ids)))
         self.assertEqual(ids, [str(uuid.UUID(row_id)) for row_id in ids])
-
-
-class TestNewFaultIds(base.TestCase):
-
-    USES_SQLITE = False
-
-    def test_ids_are_random_uuids_as_text(self):
-        ids = projections.new_fault_ids(500)
-        self.assertEqual(500, len(set(ids)))
-        for fault_id in ids:
-            parsed = uuid.UUID(fault_id)
-            # As uuidutils.generate_uuid gives them: version 4, RFC 4122.
-            self.assertEqual(fault_id, str(parsed))
-            self.assertEqual(4, parsed.version)
-            self.assertEqual(uuid.RFC_4122, parsed.variant)
-
-    def test_no_ids(self):
-        self.assertEqual([], projections.new_fault_ids(0))
