@@ -104,37 +104,33 @@ _SERVICES = st.sampled_from([None, 'nova-compute', 'scheduler', 'compute',
                              'taskmanager'])
 
 
-def _reference_lookup(document, segments):
-    """:func:`fault_persist.extract.lookup` as it was at a9f1215."""
-    segments = tuple(segments)
-    runs = tuple(
-        tuple(('.'.join(segments[start:start + width]), width)
-              for width in range(len(segments) - start, 0, -1))
-        for start in range(len(segments)))
-    node, start, end = document, 0, len(segments)
-    hops = 0
-    while start < end:
-        if isinstance(node, dict):
-            for key, width in runs[start]:
-                if key in node:
-                    node, start = node[key], start + width
-                    break
-            else:
-                data_key = (payloads.envelope_data_key(node)
-                            if len(node) <= 6 else None)
-                hops += 1
-                if data_key is None or hops > payloads.MAX_DEPTH:
-                    return None
-                node = node[data_key]
-        elif isinstance(node, list) and segments[start].isdigit():
-            index = int(segments[start])
-            if index >= len(node):
-                return None
-            node, start = node[index], start + 1
-        else:
+def _reference_lookup(node, segments, hops=0):
+    """:func:`fault_persist.extract.lookup` as a recursive rule.
+
+    The longest run of segments naming a key wins; a mapping without it
+    (of at most six keys) is looked through its envelope, at most
+    ``payloads.MAX_DEPTH`` times; a digit indexes a list; what is found
+    last is looked through its envelope once.
+    """
+    if not segments:
+        data_key = payloads.envelope_data_key(node)
+        return node[data_key] if data_key is not None else node
+    if isinstance(node, dict):
+        for width in range(len(segments), 0, -1):
+            key = '.'.join(segments[:width])
+            if key in node:
+                return _reference_lookup(node[key], segments[width:], hops)
+        data_key = (payloads.envelope_data_key(node)
+                    if len(node) <= 6 else None)
+        if data_key is None or hops + 1 > payloads.MAX_DEPTH:
             return None
-    data_key = payloads.envelope_data_key(node)
-    return node[data_key] if data_key is not None else node
+        return _reference_lookup(node[data_key], segments, hops + 1)
+    if isinstance(node, list) and segments[0].isdigit():
+        index = int(segments[0])
+        if index >= len(node):
+            return None
+        return _reference_lookup(node[index], segments[1:], hops)
+    return None
 
 
 def _reference_first(document, definitions, name):
@@ -142,7 +138,7 @@ def _reference_first(document, definitions, name):
     read = extract._READERS.get(name)
     for definition in definitions:
         for path in definition.fields.get(name, ()):
-            value = _reference_lookup(document, path.segments)
+            value = _reference_lookup(document, tuple(path.segments))
             if read is not None:
                 value = read(value)
             if payloads.present(value):
