@@ -44,17 +44,16 @@ import sys
 import tempfile
 import time
 
-from oslo_config import cfg
 from oslo_context import context as o_context
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 import fault_persist
-import fault_persist.conf
-from fault_persist import config
 from fault_persist.db import engine as db_engine
 from fault_persist.db import migration
 from fault_persist import request_log_text as text
+
+import benchconf  # beside this file
 
 TARGET_RATIO = 2.0
 PAGE = 100
@@ -460,12 +459,7 @@ def main():
                                 'postgres')
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(',')]
-    conf = cfg.ConfigOpts()
-    conf([], project='fault_persist_bench')
-    fault_persist.conf.register_opts(conf)
-    # Each backend's engine is patched in; this one is never used.
-    conf.set_override('connection', 'sqlite://', group='fault_persist')
-    config.init(conf)
+    benchconf.patched_engine_conf()
     print('fault_persist request log: API vs raw SQL, page %d, loops %d, '
           'repeats %d (median us per call)'
           % (PAGE, args.loops, args.repeats))

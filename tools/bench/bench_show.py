@@ -53,17 +53,17 @@ import subprocess
 import sys
 import time
 
-from oslo_config import cfg
 from oslo_context import context as o_context
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 import fault_persist
-from fault_persist import config
 from fault_persist.db import engine as db_engine
 from fault_persist.db import faults as db_faults
 from fault_persist.db import migration
 from fault_persist.db import plans
+
+import benchconf  # beside this file
 
 TARGET_RAW = 3.0
 TARGET_GROWTH = 1.2
@@ -443,12 +443,7 @@ def main():
                              "process's CPU time.")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(',')]
-    conf = cfg.ConfigOpts()
-    conf([], project='fault_persist_bench')
-    fault_persist.conf.register_opts(conf)
-    # Each backend's engine is patched in; this one is never used.
-    conf.set_override('connection', 'sqlite://', group='fault_persist')
-    config.init(conf)
+    benchconf.patched_engine_conf()
     print('fault_persist show view: API vs raw SQL, loops %d, rounds %d '
           '(median us per call, %s clock)' % (
               args.loops, args.rounds, args.clock))
