@@ -481,8 +481,7 @@ def _first(document, paths, read=None):
             continue  # most paths find nothing, and readers make nothing of it
         if read is not None:
             value = read(value)
-        if value is not None and value != '' and value != [] and (
-                value != {}):  # payloads.present, inline: a hot loop
+        if payloads.present(value):
             return value
     return None
 

@@ -171,12 +171,7 @@ def bounded_text(value, limit=None):
     """
     if value is None:
         return None
-    if type(value) is str and value.isprintable():
-        # Nothing to replace (no control character, no lone surrogate):
-        # what to_text() would give, without its work. Most values.
-        text = value.strip()
-    else:
-        text = to_text(value).strip()
+    text = to_text(value).strip()
     if limit is not None:
         text = text[:limit].rstrip()
     return text or None
