@@ -282,6 +282,18 @@ def _details_of(columns, details):
     return columns.details if details else sa.null().label('details')
 
 
+def _own_columns(columns, details):
+    """The ``own_`` columns of a page query: the caller's project's newest.
+
+    :param columns: the ``c`` of the look-up of that fault.
+    :param details: whether the rows carry their details (see
+        :func:`_details_of`).
+    """
+    return [(_details_of(columns, details) if name == 'details'
+             else columns[name]).label('own_' + name)
+            for name in _LatestFault._fields]
+
+
 def _shows(fault):
     """The conditions of a fault that shows, on columns ``fault``."""
     # A range of instance_faults_instance_id_deleted_resolved_at_created_
@@ -337,9 +349,7 @@ def _looked_up_statement(of_project, details):
     if of_project:
         own = _FAULTS.alias('own')
         project_id = sa.bindparam('project_id')
-        columns += [_details_of(own.c, details).label('own_' + name)
-                    if name == 'details' else own.c[name].label('own_' + name)
-                    for name in _LatestFault._fields]
+        columns += _own_columns(own.c, details)
         joined = joined.outerjoin(own, _rowid(own) == sa.case(
             (newest.c.project_id == project_id, sa.null()),
             else_=_newest_rowid('own_candidate', asked.c.value,
@@ -400,9 +410,7 @@ def _lateral_statement(of_project, details):
         own = _newest_lateral(
             'own', asked.c.instance_id, details, project_id,
             unless=newest.c.project_id.is_distinct_from(project_id))
-        columns += [_details_of(own.c, details).label('own_' + name)
-                    if name == 'details' else own.c[name].label('own_' + name)
-                    for name in _LatestFault._fields]
+        columns += _own_columns(own.c, details)
         joined = joined.outerjoin(own, sa.true())
     return sa.select(*columns).select_from(joined)
 
