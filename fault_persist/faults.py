@@ -327,7 +327,8 @@ def get_faults(context, instance_ids):
     # own project (an admin, by the default rules), and read again only
     # for a fault whose view has them all the same.
     details = viewer.details(viewer.project_id)
-    views, again = {}, []
+    # Faults read without details whose views show them: read again.
+    views, again = {}, None if details else []
     # As get_fault: the newest of each, and the caller's own newest only
     # where the newest is a project's the caller may not read (none for
     # an admin, nor for a member's page of its own resources).
