@@ -296,7 +296,10 @@ def _calls(backend, size):
         for instance in one[:50]:
             rows = raw(instance)
             fault = fault_persist.get_fault(admin, instance)
-            if (fault and fault['message']) != (rows and rows[0][1]):
+            # An instance with no fault that shows (a deleted one): None
+            # from both.
+            if ((fault['message'] if fault else None)
+                    != (rows[0][1] if rows else None)):
                 sys.exit('get_fault and the raw query disagree on %s'
                          % instance)
         listed = fault_persist.get_faults(admin, page)
