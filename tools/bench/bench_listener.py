@@ -43,6 +43,7 @@ one: the median ratio at 90 % or better).
 """
 
 import argparse
+import multiprocessing
 import os
 import resource
 import signal
@@ -254,38 +255,120 @@ def _backlog(conf, name, build, messages):
 def _run(conf, name, build, messages, stored, database_cpu=None):
     """Put ``messages`` on a fresh queue, then time ``build``'s listener.
 
+    The listener runs in a process of its own, started afresh (``spawn``)
+    for the run, as ``fault-persist-listener`` runs: not in this script's
+    process, whose heap (the run's messages, about 100 MB) storers forked
+    from it would share, so that the listener copied each page it wrote
+    to afterwards (some 50,000 page faults at the start of each run, a
+    cost the service pays once when it starts, not with every batch).
+
     :param database_cpu: a function giving the CPU seconds of the
         database's backends so far, or ``None``.
     """
     queues = _backlog(conf, name, build, messages)
+    context = multiprocessing.get_context('spawn')
+    ours, theirs = context.Pipe()
+    process = context.Process(
+        target=_listen, name='bench-%s' % name,
+        args=(_settings(conf), build, len(messages), stored, theirs))
     try:
-        progress = Progress(len(messages), stored)
-        server = build(conf, progress)
-        started = time.perf_counter()
-        children_cpu = _children_cpu()
+        process.start()
+        theirs.close()
+        _answer(ours, name, 60)  # built
         backends_cpu = database_cpu() if database_cpu else None
-        cpu = time.process_time()
-        server.start()
-        finished = progress.done.wait(600)
-        cpu = time.process_time() - cpu
+        machine = _machine_ticks()
+        ours.send('start')
+        run = _answer(ours, name, 660)
+        machine = [after - before
+                   for after, before in zip(_machine_ticks(), machine)]
         if backends_cpu is not None:
             # Read before the storers stop: their backends end with them.
             backends_cpu = database_cpu() - backends_cpu
-        server.stop()
-        server.wait()
-        server.transport.cleanup()
-        if not finished:
+        ours.send('stop')
+        run.update(_answer(ours, name, 120))
+        if not run['finished']:
             raise SystemExit('%s: the listener did not finish in 600 s'
                              % name)
-        return {'rate': (len(messages) - 1) / (progress.last - progress.first),
-                'elapsed': progress.last - progress.first,
-                'wall': progress.last - started,
-                'cpu': cpu,
-                # The storers, reaped once the listener has stopped.
-                'children_cpu': _children_cpu() - children_cpu,
-                'database_cpu': backends_cpu}
+        run['rate'] = (len(messages) - 1) / run['elapsed']
+        run['database_cpu'] = backends_cpu
+        # The whole machine's CPUs, idle or waiting for the disk, from the
+        # start to the last message: near 0 means the run was bound by the
+        # CPU.
+        run['idle'] = machine[1] / machine[0] if machine[0] else 0.0
+        return run
     finally:
+        ours.close()
+        process.join(30)
+        if process.is_alive():
+            process.kill()
         queues.cleanUp()
+
+
+def _answer(connection, name, timeout):
+    """The listener process's next answer, or exit when none comes."""
+    if not connection.poll(timeout):
+        raise SystemExit('%s: the listener process did not answer in %d s'
+                         % (name, timeout))
+    try:
+        return connection.recv()
+    except EOFError:
+        raise SystemExit('%s: the listener process died' % name)
+
+
+def _settings(conf):
+    """What a listener process needs to build ``conf`` again."""
+    group = conf[listener_opts.GROUP]
+    return {'connection': conf.fault_persist.connection,
+            listener_opts.GROUP: {name: group[name] for name in (
+                'transport_url', 'topics', 'pool', 'batch_size',
+                'batch_timeout', 'prefetch', 'store_processes')}}
+
+
+def _listen(settings, build, messages, stored, connection):
+    """A listener process of :func:`_run`: build, start on the word, time.
+
+    Answers three times: once built; once every message is handled (the
+    times and the CPU of this process); once stopped (the CPU of its
+    storers, reaped by then).
+    """
+    conf = cfg.ConfigOpts()
+    conf([], project='fault_persist_bench')
+    fault_persist.conf.register_opts(conf)
+    listener_opts.register_opts(conf)
+    conf.set_override('connection', settings['connection'],
+                      group='fault_persist')
+    for name, value in settings[listener_opts.GROUP].items():
+        conf.set_override(name, value, group=listener_opts.GROUP)
+    config.init(conf)
+    progress = Progress(messages, stored)
+    server = build(conf, progress)
+    connection.send('built')
+    connection.recv()
+    started = time.perf_counter()
+    children_cpu = _children_cpu()
+    cpu = time.process_time()
+    server.start()
+    finished = progress.done.wait(600)
+    cpu = time.process_time() - cpu
+    connection.send({
+        'finished': finished,
+        'elapsed': (progress.last - progress.first) if finished else None,
+        'wall': (progress.last - started) if finished else None,
+        'cpu': cpu})
+    connection.recv()
+    server.stop()
+    server.wait()
+    server.transport.cleanup()
+    # The storers, reaped once the listener has stopped.
+    connection.send({'children_cpu': _children_cpu() - children_cpu})
+
+
+def _machine_ticks():
+    """All CPUs' time so far, and the part idle or waiting, in ticks."""
+    with open('/proc/stat') as stat:
+        fields = [int(field) for field in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest is in user)
+    return sum(fields[:8]), fields[3] + fields[4]
 
 
 def _row(cells):
@@ -529,6 +612,7 @@ def main(argv=None):
                    'bare CPU us', 'ours CPU us']
         if database_cpu:
             columns.append('database CPU us')
+        columns += ['bare idle', 'ours idle']
         if args.hand_off:
             columns += ['hand-off msgs/s', 'ratio', 'hand-off CPU us']
         print('  ' + _row(columns))
@@ -536,6 +620,7 @@ def main(argv=None):
         cpus = {'bare': [], 'ours': [], 'storers': [], 'database': [],
                 'hand-off': [], 'hand-off storers': []}
         hand_off_ratios = []
+        idle = {'bare': [], 'ours': []}
         wrong = 0
         bare = None
         for number in range(1, args.rounds + 1):
@@ -556,6 +641,10 @@ def main(argv=None):
                 cpus['database'].append(ours['database_cpu'] / len(messages)
                                         * 1e6)
                 cells.append('%.0f' % cpus['database'][-1])
+            idle['bare'].append(bare['idle'])
+            idle['ours'].append(ours['idle'])
+            cells += ['%.0f%%' % (bare['idle'] * 100),
+                      '%.0f%%' % (ours['idle'] * 100)]
             if args.hand_off:
                 hand_off = _run(conf, 'hand-off', build_hand_off_listener,
                                 messages, recognised)
@@ -575,6 +664,10 @@ def main(argv=None):
             print('  hand-off alone, median: %.1f %% of the bare rate'
                   % (statistics.median(hand_off_ratios) * 100))
         ratio = statistics.median(ratios)
+        print('  machine idle (both CPUs, from start to the last message), '
+              'median: bare %.0f %%, ours %.0f %%'
+              % (statistics.median(idle['bare']) * 100,
+                 statistics.median(idle['ours']) * 100))
         print('  (CPU: microseconds per message of the listener process, '
               'and of its storer processes%s)'
               % ('; of the PostgreSQL backends they used' if database_cpu
