@@ -13,7 +13,9 @@ every unresolved candidate from the table and sorted them (SQLite "USE
 TEMP B-TREE FOR RIGHT PART OF ORDER BY", PostgreSQL a Sort under the
 Limit), where the first row of the index, in its order, is the answer.
 With ``id`` as the last key column, a look-up reads one row of the table,
-the newest, and no sort; a page of ``get_faults`` makes 1,000 of them.
+the newest, and no sort (on PostgreSQL in the order the show view asks
+for there, see ``fault_persist.db.faults._newest_first``); a page of
+``get_faults`` makes 1,000 of them.
 MariaDB and MySQL (InnoDB) keep the primary key at the end of every
 secondary index already: there the index is the same, under a name that
 says so.
