@@ -215,7 +215,34 @@ def _visible(query, project_id, hosts=True):
     return query
 
 
-def _shown_faults():
+#: The databases that need ``resolved_at`` in the order of the show view
+#: to read its index in that order (see :func:`_newest_first`).
+_ORDERED_FROM_RESOLVED_AT = frozenset(['postgresql'])
+
+
+def _newest_first(fault, dialect_name):
+    """The order of a show view's candidates, newest first, on ``fault``.
+
+    The show view's index, ``(instance_id, deleted, resolved_at, created,
+    id)``, holds a resource's candidates in this order: the first row of
+    its range is the answer, with no sort. PostgreSQL takes ``resolved_at
+    IS NULL`` for a filter, not for one value, and finds the index in the
+    order asked only with ``resolved_at`` first in it (NULL in every
+    candidate: the order is the same); without it, each look-up read
+    and sorted all its candidates. MariaDB, the other way round, sorts
+    the rows (a filesort) when ``resolved_at`` is there; SQLite reads the
+    index in order either way.
+
+    :param fault: the columns of the candidates.
+    :param dialect_name: the database's dialect name.
+    """
+    order = (fault.created.desc(), fault.id.desc())
+    if dialect_name in _ORDERED_FROM_RESOLVED_AT:
+        return (fault.resolved_at.desc(),) + order
+    return order
+
+
+def _shown_faults(dialect_name):
     """The faults a show view may return, newest first: Core, no ORM.
 
     Only the view's columns; each statement is built once, so SQLAlchemy
@@ -223,19 +250,34 @@ def _shown_faults():
     """
     fault = _FAULTS.c
     # A range of instance_faults_instance_id_deleted_resolved_at_created_
-    # idx, newest first. "= false", not "IS false": see _visible.
+    # id_idx, newest first. "= false", not "IS false": see _visible.
     return sa.select(fault.created, fault.message, fault.details,
                      fault.project_id).where(
         fault.instance_id == sa.bindparam('instance_id'),
         fault.deleted == sa.false(),
         fault.resolved_at.is_(None),
         fault.resource_type != HOST).order_by(
-        fault.created.desc(), fault.id.desc())
+        *_newest_first(fault, dialect_name))
 
 
-_LATEST_FAULT = _shown_faults().limit(1)
-_LATEST_FAULTS_OF_PROJECT = _shown_faults().where(
-    _FAULTS.c.project_id == sa.bindparam('project_id'))
+#: The show view's statements of a dialect, built once: ``latest``, the
+#: newest fault of a resource, and ``of_project``, its faults of a
+#: project, newest first.
+_ShowQuery = collections.namedtuple('_ShowQuery', ('latest', 'of_project'))
+
+#: The show view's statements of each dialect; ``None``: the others' (see
+#: :func:`_newest_first`).
+_SHOW_QUERIES = {
+    dialect_name: _ShowQuery(
+        _shown_faults(dialect_name).limit(1),
+        _shown_faults(dialect_name).where(
+            _FAULTS.c.project_id == sa.bindparam('project_id')))
+    for dialect_name in ('postgresql', None)}
+
+
+def _show_query(dialect):
+    """The :class:`_ShowQuery` of ``dialect``."""
+    return _SHOW_QUERIES.get(dialect.name, _SHOW_QUERIES[None])
 
 
 def get_latest_fault(instance_id, project_id=None):
@@ -249,14 +291,14 @@ def get_latest_fault(instance_id, project_id=None):
     :returns: a row with ``created``, ``message``, ``details`` and
         ``project_id``, or ``None``.
     """
+    latest, of_project = _show_query(db_engine.get_engine().dialect)
     # One statement, no transaction: see db_engine.read_rows.
     if project_id is None:
-        rows = db_engine.read_rows(_LATEST_FAULT,
-                                   {'instance_id': instance_id})
+        rows = db_engine.read_rows(latest, {'instance_id': instance_id})
         return rows[0] if rows else None
     # The first of the project's, compared exactly (see
     # db_engine.exactly_of).
-    for row in db_engine.read_rows(_LATEST_FAULTS_OF_PROJECT, {
+    for row in db_engine.read_rows(of_project, {
             'instance_id': instance_id, 'project_id': project_id}):
         if row.project_id == project_id:
             return row
@@ -297,7 +339,7 @@ def _own_columns(columns, details):
 def _shows(fault):
     """The conditions of a fault that shows, on columns ``fault``."""
     # A range of instance_faults_instance_id_deleted_resolved_at_created_
-    # idx. "= false", not "IS false": see _visible.
+    # id_idx. "= false", not "IS false": see _visible.
     return (fault.deleted == sa.false(), fault.resolved_at.is_(None),
             fault.resource_type != HOST)
 
@@ -312,7 +354,8 @@ def _newest_rowid(name, instance_id, project_id=None):
     """SQLite: the rowid of the newest fault that shows of a resource.
 
     A scalar subquery, correlated on ``instance_id``: one search of the
-    show view's index, and of the table for the few faults not resolved.
+    show view's index, in its order (see :func:`_newest_first`), and of
+    the table for the newest (its ``resource_type``).
     With ``project_id``, the newest of that project.
     """
     candidate = _FAULTS.alias(name)
@@ -322,7 +365,7 @@ def _newest_rowid(name, instance_id, project_id=None):
         criteria += (fault.project_id == project_id,)
     return sa.select(_rowid(candidate)).where(
         fault.instance_id == instance_id, *criteria).order_by(
-        fault.created.desc(), fault.id.desc()).limit(1).scalar_subquery()
+        *_newest_first(fault, 'sqlite')).limit(1).scalar_subquery()
 
 
 def _looked_up_statement(of_project, details):
@@ -362,7 +405,8 @@ def _newest_lateral(name, instance_id, details, project_id=None,
     """PostgreSQL: the newest fault that shows of a resource, ``LATERAL``.
 
     Correlated on ``instance_id``: one search of the show view's index
-    per id, and of the table for its few unresolved faults; only the
+    per id, in its order (see :func:`_newest_first`), and of the table
+    for the newest (its ``resource_type``, its columns); only the
     winner's ``message`` and ``details`` (unless not ``details``) leave
     the subquery. With ``project_id``, the newest of that project;
     ``unless``, a condition on the outer rows alone, skips the search
@@ -380,7 +424,7 @@ def _newest_lateral(name, instance_id, details, project_id=None,
         columns.append(fault.details)
     return sa.select(*columns).where(
         fault.instance_id == instance_id, *criteria).order_by(
-        fault.created.desc(), fault.id.desc()).limit(1).lateral(name)
+        *_newest_first(fault, 'postgresql')).limit(1).lateral(name)
 
 
 def _lateral_statement(of_project, details):

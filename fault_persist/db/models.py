@@ -84,9 +84,12 @@ class InstanceFault(Base):
         UniqueConstraint('message_id', name='uniq_instance_faults0message_id'),
         # "the latest unresolved fault of a resource" (the show view):
         # equality, equality, IS NULL (an equality to a btree), range; the
-        # newest is the first row of the range.
-        Index('instance_faults_instance_id_deleted_resolved_at_created_idx',
-              'instance_id', 'deleted', 'resolved_at', 'created'),
+        # newest is the first row of the range, in the order asked
+        # (created, then id for faults of one instant): no sort, one row
+        # of the table read.
+        Index('instance_faults_instance_id_deleted_resolved_at_created_id_'
+              'idx', 'instance_id', 'deleted', 'resolved_at', 'created',
+              'id'),
         # "the faults of a project since T".
         Index('instance_faults_project_id_created_idx',
               'project_id', 'created'),

@@ -75,7 +75,7 @@ class MigrationBehaviour:
         with self.engine.begin() as connection:
             self._insert_fault(connection, 'msg-a', when)
             self._insert_task_and_entry(connection, 'msg-a', when)
-        migration.upgrade(engine=self.engine)
+        migration.upgrade('0004', engine=self.engine)
         self.assertEqual('0004', migration.version(engine=self.engine))
         with self.engine.begin() as connection:
             self.assertEqual(
@@ -117,3 +117,25 @@ class MigrationBehaviour:
              for index in inspector.get_indexes('instance_faults')})
         self.assertEqual(['id'], inspector.get_pk_constraint(
             'instance_faults')['constrained_columns'])
+
+    def test_0005_ends_the_show_view_index_with_the_id(self):
+        migration.upgrade('0004', engine=self.engine)
+        when = datetime.datetime(2026, 1, 2, 3, 4, 5)
+        with self.engine.begin() as connection:
+            self._insert_fault(connection, 'f-1', when)
+        migration.upgrade('0005', engine=self.engine)
+        self.assertEqual('0005', migration.version(engine=self.engine))
+        indexes = {index['name']: index['column_names']
+                   for index in sa.inspect(self.engine).get_indexes(
+                       'instance_faults')}
+        self.assertEqual(
+            ['instance_id', 'deleted', 'resolved_at', 'created', 'id'],
+            indexes['instance_faults_instance_id_deleted_resolved_at_'
+                    'created_id_idx'])
+        self.assertNotIn(
+            'instance_faults_instance_id_deleted_resolved_at_created_idx',
+            indexes)
+        with self.engine.connect() as connection:
+            self.assertEqual(['f-1'], list(connection.execute(sa.text(
+                "SELECT id FROM instance_faults WHERE instance_id = 'i-1' "
+                "AND resolved_at IS NULL")).scalars()))

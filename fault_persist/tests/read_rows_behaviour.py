@@ -49,9 +49,10 @@ class ReadRowsBehaviour:
 
     def statements(self):
         """``(statement, parameters)`` pairs that each read rows."""
+        show = db_faults._show_query(db_engine.get_engine().dialect)
         return [
-            (db_faults._LATEST_FAULT, {'instance_id': self.instance_id}),
-            (db_faults._LATEST_FAULTS_OF_PROJECT, {
+            (show.latest, {'instance_id': self.instance_id}),
+            (show.of_project, {
                 'instance_id': self.instance_id,
                 'project_id': 'project-a'}),
             # The page query of the backend, with details and without.

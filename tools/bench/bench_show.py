@@ -83,7 +83,7 @@ DETAILS = ('Traceback (most recent call last):\n'
 RAW_SQL = ('SELECT created, message, details, project_id FROM '
            'instance_faults WHERE instance_id = {p} AND deleted = {false} '
            'AND resolved_at IS NULL AND resource_type != \'host\' '
-           'ORDER BY created DESC, id DESC LIMIT 1')
+           'ORDER BY {order} LIMIT 1')
 
 
 def instance_id(number):
@@ -122,6 +122,8 @@ class SQLite:
     name = 'sqlite'
     placeholder = '?'
     false = '0'
+    # The order of the show view's statement (db.faults._newest_first).
+    order = 'created DESC, id DESC'
 
     def __init__(self, prefix, size):
         self.path = '%s-%d.sqlite' % (prefix, size)
@@ -164,6 +166,7 @@ class PostgreSQL:
     name = 'postgresql'
     placeholder = '%s'
     false = 'false'
+    order = 'resolved_at DESC, created DESC, id DESC'
 
     def __init__(self, url, size):
         parsed = sa.engine.make_url(url)
@@ -269,7 +272,8 @@ def _calls(backend, size):
     page_owner = members[PROJECTS[start % len(PROJECTS)]]
     connection = backend.raw()
     cursor = connection.cursor()
-    sql = RAW_SQL.format(p=backend.placeholder, false=backend.false)
+    sql = RAW_SQL.format(p=backend.placeholder, false=backend.false,
+                         order=backend.order)
     # As the admin asks: the newest of each, with its details.
     raw_page = _raw_page(cursor)
 

@@ -37,7 +37,7 @@ class _ModelsMigrationsSync(migration_behaviour.MigrationBehaviour,
         self.assertIsNone(migration.version(engine=self.engine))
         migration.upgrade(engine=self.engine)
         head = migration.version(engine=self.engine)
-        self.assertEqual('0004', head)
+        self.assertEqual('0005', head)
         # A second sync is a no-op, not an error.
         migration.upgrade(engine=self.engine)
         self.assertEqual(head, migration.version(engine=self.engine))
@@ -60,7 +60,7 @@ class _ModelsMigrationsSync(migration_behaviour.MigrationBehaviour,
             host_version = connection.execute(sa.text(
                 'SELECT version_num FROM alembic_version')).scalar()
         self.assertEqual('host_head', host_version)
-        self.assertEqual('0004', migration.version(engine=self.engine))
+        self.assertEqual('0005', migration.version(engine=self.engine))
 
 
 class TestMigrationsSQLite(_ModelsMigrationsSync,

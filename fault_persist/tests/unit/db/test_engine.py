@@ -21,6 +21,9 @@ from fault_persist.tests import base
 from fault_persist.tests import fixtures as fp_fixtures
 from fault_persist.tests import read_rows_behaviour
 
+#: The show view's newest fault, as SQLite reads it.
+_LATEST_FAULT = db_faults._SHOW_QUERIES[None].latest
+
 
 class TestEngineUrl(testtools.TestCase):
 
@@ -137,23 +140,23 @@ class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
                 'project_id': 'project-a'})]
 
     def test_rows_are_named_and_processed(self):
-        row, = db_engine.read_rows(db_faults._LATEST_FAULT,
+        row, = db_engine.read_rows(_LATEST_FAULT,
                                    {'instance_id': self.instance_id})
         self.assertEqual('Failed in project-b', row.message)
         self.assertEqual('project-b', row.project_id)
         # Text in SQLite, a datetime as SQLAlchemy gives it.
         self.assertIsInstance(row.created, datetime.datetime)
         self.assertEqual([], db_engine.read_rows(
-            db_faults._LATEST_FAULT, {'instance_id': 'vm-none'}))
+            _LATEST_FAULT, {'instance_id': 'vm-none'}))
 
     def test_statement_is_compiled_once_per_dialect(self):
         dialect = db_engine.get_engine().dialect
-        with mock.patch.object(db_faults._LATEST_FAULT, 'compile',
-                               wraps=db_faults._LATEST_FAULT.compile
+        with mock.patch.object(_LATEST_FAULT, 'compile',
+                               wraps=_LATEST_FAULT.compile
                                ) as compile_:
             plans._PLANS.pop(dialect, None)
             for _ in range(3):
-                db_engine.read_rows(db_faults._LATEST_FAULT,
+                db_engine.read_rows(_LATEST_FAULT,
                                     {'instance_id': self.instance_id})
         self.assertEqual(1, compile_.call_count)
 
@@ -214,7 +217,7 @@ class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
     def test_a_transaction_shows_in_the_recording(self):
         # What the test above would see through enginefacade.
         statements = self.useFixture(fp_fixtures.SQLiteStatements())
-        self._through_sqlalchemy(db_faults._LATEST_FAULT,
+        self._through_sqlalchemy(_LATEST_FAULT,
                                  {'instance_id': self.instance_id})
         self.assertEqual(['BEGIN', 'SELECT', 'ROLLBACK'], [
             statement.split()[0] for statement in statements.statements])
@@ -251,7 +254,7 @@ class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
         with mock.patch.object(db_engine, '_fetch_outside_transaction',
                                side_effect=KeyboardInterrupt):
             self.assertRaises(KeyboardInterrupt, db_engine.read_rows,
-                              db_faults._LATEST_FAULT,
+                              _LATEST_FAULT,
                               {'instance_id': self.instance_id})
         self.assertEqual(0, self.engine.pool.checkedout())
         self.assertIsNotNone(db_faults.get_latest_fault(self.instance_id))
@@ -264,7 +267,7 @@ class TestReadRows(read_rows_behaviour.ReadRowsBehaviour, base.TestCase):
         with mock.patch.object(self.engine, 'raw_connection',
                                side_effect=sa.exc.TimeoutError('pool')):
             self.assertRaises(sa.exc.TimeoutError, db_engine.read_rows,
-                              db_faults._LATEST_FAULT,
+                              _LATEST_FAULT,
                               {'instance_id': self.instance_id})
 
     def test_connection_goes_back_to_the_pool(self):
