@@ -31,18 +31,18 @@ queue as a backlog and consumed, in turn, ``--rounds`` times:
 
 Both listeners have the same transport, batch size, batch timeout,
 prefetch, pool and executor, and each run's listener is a process of its
-own, started afresh (``spawn``), as ``fault-persist-listener`` is. The rate is the messages over the time from
-the first message handed to the endpoint to the last one handled (stored,
-for ours). Each round prints both rates, their ratio and the CPU each
-spent (ours: the listener process and its storers; and, when PostgreSQL
-runs on this host and its processes can be read, the backends serving
-the storers), and checks that every error and task event was stored
-exactly once. The summary gives the median CPU per message of each
-process side by side (the bare listener, our listener process, its
-storer processes, the database), how much of both CPUs the machine left
-idle during each run (near 0: the run was bound by the CPU) and the
-targets of the preset (without one: the median ratio at 90 % or
-better).
+own, started afresh (``spawn``), as ``fault-persist-listener`` is. The
+rate is the messages over the time from the first message handed to the
+endpoint to the last one handled (stored, for ours). Each round prints
+both rates, their ratio and the CPU each spent (ours: the listener
+process and its storers; and, when PostgreSQL runs on this host and its
+processes can be read, the backends serving the storers), and checks
+that every error and task event was stored exactly once. The summary
+gives the median CPU per message of each process side by side (the bare
+listener, our listener process, its storer processes, the database), how
+much of both CPUs the machine left idle during each run (near 0: the run
+was bound by the CPU) and the targets of the preset (without one: the
+median ratio at 90 % or better).
 """
 
 import argparse
