@@ -28,13 +28,21 @@ class MigrationBehaviour:
             "'Build failed', '', :created, :created, :deleted, :id)"),
             {'id': fault_id, 'created': created, 'deleted': False})
 
-    def test_0003_keeps_stored_faults_as_unresolved_instance_faults(self):
-        migration.upgrade('0002', engine=self.engine)
+    def _upgrade_over_a_fault(self, before, after):
+        """Walk up to ``before``, store fault ``f-1``, walk up to ``after``.
+
+        :returns: when the fault was created.
+        """
+        migration.upgrade(before, engine=self.engine)
         when = datetime.datetime(2026, 1, 2, 3, 4, 5)
         with self.engine.begin() as connection:
             self._insert_fault(connection, 'f-1', when)
-        migration.upgrade('0003', engine=self.engine)
-        self.assertEqual('0003', migration.version(engine=self.engine))
+        migration.upgrade(after, engine=self.engine)
+        self.assertEqual(after, migration.version(engine=self.engine))
+        return when
+
+    def test_0003_keeps_stored_faults_as_unresolved_instance_faults(self):
+        when = self._upgrade_over_a_fault('0002', '0003')
         with self.engine.connect() as connection:
             row = connection.execute(sa.text(
                 'SELECT id, resource_type, resolved_at FROM instance_faults'
@@ -119,12 +127,7 @@ class MigrationBehaviour:
             'instance_faults')['constrained_columns'])
 
     def test_0005_ends_the_show_view_index_with_the_id(self):
-        migration.upgrade('0004', engine=self.engine)
-        when = datetime.datetime(2026, 1, 2, 3, 4, 5)
-        with self.engine.begin() as connection:
-            self._insert_fault(connection, 'f-1', when)
-        migration.upgrade('0005', engine=self.engine)
-        self.assertEqual('0005', migration.version(engine=self.engine))
+        self._upgrade_over_a_fault('0004', '0005')
         indexes = {index['name']: index['column_names']
                    for index in sa.inspect(self.engine).get_indexes(
                        'instance_faults')}
