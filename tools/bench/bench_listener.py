@@ -6,7 +6,7 @@ Usage::
     python tools/bench/bench_listener.py [--preset realistic|storm]
         [--messages 5000] [--errors 0.9] [--tasks 0.0] [--rounds 5]
         [--hand-off] [--store-processes N] [--batch-size N] [--prefetch N]
-        [--workers N]
+        [--workers N] [--sqlite]
 
 Presets: ``realistic`` is a real ``notifications`` topic (1 % errors,
 20 % task starts and ends, the rest ignored): target 90 % of the bare
@@ -14,7 +14,8 @@ rate, and the listener process spending at most 1.15 times the bare
 listener's CPU per message. ``storm`` is an error storm (90 % errors):
 target 80 % of the bare rate.
 
-Needs RabbitMQ and PostgreSQL (``tools/test-setup.sh``). The same set of
+Needs RabbitMQ, and PostgreSQL unless ``--sqlite``
+(``tools/test-setup.sh``). The same set of
 notifications (by default 90 % Trove- and Nova-style errors, the rest
 ignored ones; with ``--tasks``, that share of task starts and ends, a
 pair per task; the same message dicts, ids included) is put on a fresh
@@ -27,7 +28,8 @@ queue as a backlog and consumed, in turn, ``--rounds`` times:
 3. by :func:`fault_persist.capture.listener.build_listener` with its
    storer processes, storing into a scratch PostgreSQL database
    (``fp_bench``, created, migrated and dropped by this script; emptied
-   before each round).
+   before each round), or with ``--sqlite`` into a SQLite file in a new
+   temporary directory (SQLite's work is then the storers' CPU).
 
 Both listeners have the same transport, batch size, batch timeout,
 prefetch, pool and executor, and each run's listener is a process of its
@@ -49,9 +51,11 @@ import argparse
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
 import statistics
 import sys
+import tempfile
 import threading
 import time
 
@@ -400,6 +404,8 @@ def _database_cpu_of(engine, database):
     ``/proc``. ``None`` when PostgreSQL runs elsewhere or as a user
     whose processes cannot be read.
     """
+    if engine.dialect.name != 'postgresql':
+        return None  # SQLite works in the storers: their CPU holds it
     ticks = os.sysconf('SC_CLK_TCK')
 
     def cpu():
@@ -497,8 +503,13 @@ def _stored(engine):
 
 def _empty(engine):
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            'TRUNCATE instance_faults, request_log, request_log_tasks'))
+        if engine.dialect.name == 'postgresql':
+            connection.execute(sa.text(
+                'TRUNCATE instance_faults, request_log, request_log_tasks'))
+            return
+        # Entries first: they refer to their tasks.
+        for table in ('instance_faults', 'request_log', 'request_log_tasks'):
+            connection.execute(sa.text('DELETE FROM %s' % table))
 
 
 def _conf(args, database_url):
@@ -517,6 +528,17 @@ def _conf(args, database_url):
         if value is not None:
             conf.set_override(name, value, group=listener_opts.GROUP)
     return conf
+
+
+def _scratch_sqlite():
+    """A SQLite file in a new directory; its URL and a function removing it.
+
+    fault_persist's own journal mode (``sqlite_journal_mode``, WAL by
+    default) applies, as for a service whose database is such a file.
+    """
+    directory = tempfile.mkdtemp(prefix='fp_bench_listener_')
+    return ('sqlite:///' + os.path.join(directory, 'fault_persist.sqlite'),
+            lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
 def _scratch_database(admin_url, name):
@@ -552,6 +574,9 @@ def main(argv=None):
                                 'postgres',
                         help='PostgreSQL URL allowed to create databases')
     parser.add_argument('--database', default='fp_bench')
+    parser.add_argument('--sqlite', action='store_true',
+                        help='store into a SQLite file (in a new temporary '
+                             'directory) instead of PostgreSQL')
     parser.add_argument('--batch-size', type=int)
     parser.add_argument('--batch-timeout', type=float)
     parser.add_argument('--prefetch', type=int)
@@ -576,7 +601,11 @@ def main(argv=None):
     reason = rabbit.unreachable_reason()
     if reason:
         raise SystemExit('RabbitMQ is not available: %s' % reason)
-    database_url, drop = _scratch_database(args.admin_url, args.database)
+    if args.sqlite:
+        database_url, drop = _scratch_sqlite()
+    else:
+        database_url, drop = _scratch_database(args.admin_url,
+                                               args.database)
     try:
         conf = _conf(args, database_url)
         config.init(conf)
@@ -592,12 +621,13 @@ def main(argv=None):
         print('fault-persist-listener throughput, %s; preset %s (%.0f %% '
               'errors, %.0f %% task events); %d messages (%d '
               'recognised), batch_size %d, batch_timeout %.1f s, prefetch '
-              '%d, store_processes %d; RabbitMQ %s, PostgreSQL database %s'
+              '%d, store_processes %d; RabbitMQ %s, database %s'
               % (time.strftime('%Y-%m-%d %H:%M:%S'), args.preset or 'none',
                  args.errors * 100, args.tasks * 100, len(messages),
                  recognised, group.batch_size, group.batch_timeout,
                  listener.prefetch_of(group), group.store_processes,
-                 rabbit.TRANSPORT_URL, args.database))
+                 rabbit.TRANSPORT_URL, database_url if args.sqlite
+                 else 'PostgreSQL ' + args.database))
 
         errors = sum(1 for _, message, _ in messages
                      if message['event_type'].endswith('.error'))
