@@ -10,6 +10,7 @@ statement that needs no transaction (the show view) runs with
 :func:`read_rows`, on the same engine and pool.
 """
 
+import contextvars
 import os
 
 from oslo_db import exception as db_exc
@@ -148,6 +149,7 @@ def configure_facade(facade, url, connect_timeout=5, statement_timeout=0,
         # on a busy host). The host's own engine keeps its setting.
         thread_checkin=False)
     facade.append_on_engine_create(_keep_sqlite_connections)
+    facade.append_on_engine_create(_ping_unless_optimistic)
     facade.append_on_engine_create(_turn_off_postgresql_jit)
     facade.append_on_engine_create(
         lambda engine: _set_sqlite_journal(engine, sqlite_journal_mode))
@@ -250,6 +252,73 @@ def _keep_sqlite_connections(engine):
     pool.dispose()
 
 
+#: True while :func:`read_rows` checks out a connection it reads on
+#: optimistically: :func:`_ping_unless_optimistic`'s check-out does not
+#: ping it. A context variable, so that it holds for one thread, or one
+#: greenlet, alone.
+_OPTIMISTIC_CHECKOUT = contextvars.ContextVar(
+    'fault_persist_optimistic_checkout', default=False)
+# The DB-API connection a pool record connected last, until its first
+# check-out: a connection just opened needs no ping.
+_FRESH = 'fault_persist_fresh'
+
+
+def _ping_unless_optimistic(engine):
+    """Ping a server's pooled connections at check-out, but read_rows'.
+
+    oslo.db creates a server's engine with SQLAlchemy's
+    ``pool_pre_ping``: every check-out sends a ``SELECT 1`` (a ping on
+    MySQL) first, a round trip, so that a connection the server dropped
+    while it was pooled (a restart, an idle timeout, a fail-over) is
+    replaced before a transaction starts on it. Here the pool pings in a
+    ``checkout`` listener instead, as SQLAlchemy's "pessimistic"
+    disconnect handling does: a ping that finds the connection lost
+    raises ``InvalidatePoolError``, and the pool opens a new connection,
+    and renews the others opened before, as with ``pool_pre_ping``. A
+    connection just opened is not pinged, as with ``pool_pre_ping``; the
+    listener runs after oslo.db's process guard, which replaces a
+    connection inherited over a fork with a new one (so not pinged). A
+    failed ping goes to no ``handle_error`` listener, unlike
+    ``pool_pre_ping``'s: the lost connection is replaced, as there.
+
+    Every check-out pings, sessions and writes alike, except those of
+    :func:`read_rows`, which runs one read-only statement outside any
+    transaction and reads once more, on a connection checked out again
+    (so pinged, or new), when the first one had lost its server: a show
+    view makes one round trip, not two.
+
+    The pool's ``pre_ping`` is turned off through its private
+    ``_pre_ping`` attribute (``Engine.dispose()`` recreates the pool
+    with it); where SQLAlchemy names it otherwise the pool keeps
+    pinging, and :func:`read_rows` with it. SQLite is left as it is
+    (:func:`_keep_sqlite_connections`); the host's own engine too.
+    """
+    pool = engine.pool
+    dialect = engine.dialect
+    if dialect.name == 'sqlite' or getattr(pool, '_pre_ping', None) is not (
+            True):
+        return
+    pool._pre_ping = False
+
+    @sa.event.listens_for(engine, 'connect')
+    def _fresh(dbapi_connection, record):
+        record.info[_FRESH] = dbapi_connection
+
+    @sa.event.listens_for(engine, 'checkout')
+    def _ping(dbapi_connection, record, _proxy):
+        fresh = record.info.pop(_FRESH, None) is dbapi_connection
+        if fresh or _OPTIMISTIC_CHECKOUT.get():
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            raise sa.exc.InvalidatePoolError(
+                'The ping at check-out found the connection lost: %s' % (
+                    error_reason(exc))) from exc
+
+
 def get_engine():
     """The writer engine, started on first use.
 
@@ -305,9 +374,14 @@ def read_rows(statement, parameters=None):
     (:mod:`~fault_persist.db.plans`), runs on the DB-API cursor of a
     connection of the engine's pool:
 
-    * the pool is the engine's, with oslo.db's pre-ping at check-out (on
-      a server), its process guard, and the reset (``rollback()``) at
-      check-in;
+    * the pool is the engine's, with oslo.db's process guard and the
+      reset (``rollback()``) at check-in; on a server, without the ping
+      every other check-out makes (:func:`_ping_unless_optimistic`): the
+      statement runs on the pooled connection at once, and when it fails
+      because that connection lost its server (a restart, an idle
+      timeout), the connection leaves the pool and the statement runs
+      once more on a connection checked out as any other is (pinged, or
+      new); a second failure is raised;
     * SQLite: oslo.db's connections run in the driver's autocommit
       mode (``isolation_level = None``), so a SELECT opens no
       transaction and the reset has none to roll back;
@@ -324,6 +398,11 @@ def read_rows(statement, parameters=None):
       ``DBConnectionError`` while the database is down); a connection
       that lost its server leaves the pool.
 
+    On an engine that pings at every check-out (one not configured by
+    :func:`configure_facade`, e.g. a test fixture's), the first
+    check-out is pinged too, and the statement still runs once more
+    when its connection lost its server.
+
     :param statement: a Core ``SELECT``, built once (at module level, or
         kept by the caller): its compiled form is kept per statement and
         dialect, for the :data:`READ_PLANS_KEPT` statements used last.
@@ -338,31 +417,42 @@ def read_rows(statement, parameters=None):
     dialect = engine.dialect
     plan = plans.plan_of(dialect, statement)
     sql, values = plan.bound(parameters or {})
-    # What SQLAlchemy's Connection translates, and how: a failed check-out
-    # when it is the driver's; any failure of the statement.
-    try:
-        connection = engine.raw_connection()
-    except dialect.loaded_dbapi.Error as exc:
-        raise_translated(exc, engine)
-    try:
-        rows = _fetch_outside_transaction(connection.dbapi_connection,
-                                          dialect, sql, values)
-    except Exception as exc:
-        if isinstance(exc, dialect.loaded_dbapi.Error) and (
-                dialect.is_disconnect(exc, connection.dbapi_connection,
-                                      None)):
-            # Checks itself in, closed; the pool opens a new one.
-            connection.invalidate(exc)
-        else:
-            connection.close()
-        raise_translated(exc, engine)
-    except BaseException:
-        # Interrupted midway (a greenlet killed, Ctrl-C): the connection's
-        # state is unknown, so it is closed, not pooled.
-        connection.invalidate()
-        raise
-    connection.close()
-    return plan.rows(rows)
+    # The first check-out is not pinged (see _ping_unless_optimistic); a
+    # connection that lost its server while pooled fails the statement,
+    # leaves the pool, and the statement runs once more on one checked
+    # out as any other is (pinged, or new). One read-only statement
+    # outside a transaction: running it again is safe.
+    for optimistic in (True, False):
+        # What SQLAlchemy's Connection translates, and how: a failed
+        # check-out when it is the driver's; any failure of the statement.
+        checkout = _OPTIMISTIC_CHECKOUT.set(optimistic)
+        try:
+            connection = engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:
+            raise_translated(exc, engine)
+        finally:
+            _OPTIMISTIC_CHECKOUT.reset(checkout)
+        try:
+            rows = _fetch_outside_transaction(connection.dbapi_connection,
+                                              dialect, sql, values)
+        except Exception as exc:
+            if isinstance(exc, dialect.loaded_dbapi.Error) and (
+                    dialect.is_disconnect(exc, connection.dbapi_connection,
+                                          None)):
+                # Checks itself in, closed; the pool opens a new one.
+                connection.invalidate(exc)
+                if optimistic:
+                    continue
+            else:
+                connection.close()
+            raise_translated(exc, engine)
+        except BaseException:
+            # Interrupted midway (a greenlet killed, Ctrl-C): the
+            # connection's state is unknown, so it is closed, not pooled.
+            connection.invalidate()
+            raise
+        connection.close()
+        return plan.rows(rows)
 
 
 #: The most statements kept compiled per dialect
