@@ -265,14 +265,14 @@ def _shown_faults(dialect_name):
 #: project, newest first.
 _ShowQuery = collections.namedtuple('_ShowQuery', ('latest', 'of_project'))
 
-#: The show view's statements of each dialect; ``None``: the others' (see
-#: :func:`_newest_first`).
+#: The show view's statements of each dialect whose order differs;
+#: ``None``: the others' (see :func:`_newest_first`).
 _SHOW_QUERIES = {
     dialect_name: _ShowQuery(
         _shown_faults(dialect_name).limit(1),
         _shown_faults(dialect_name).where(
             _FAULTS.c.project_id == sa.bindparam('project_id')))
-    for dialect_name in ('postgresql', None)}
+    for dialect_name in (*_ORDERED_FROM_RESOLVED_AT, None)}
 
 
 def _show_query(dialect):
