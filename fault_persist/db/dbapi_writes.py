@@ -99,7 +99,7 @@ def write_connection():
 
 def _fail(engine, pooled, exc):
     """Give the connection back and raise ``exc`` as oslo.db translates it."""
-    lost = _lost(engine, pooled.dbapi_connection, exc)
+    lost = db_engine.connection_lost(engine, pooled.dbapi_connection, exc)
     try:
         db_engine.raise_translated(exc, engine)
     except db_exc.DBConnectionError:
@@ -107,13 +107,6 @@ def _fail(engine, pooled, exc):
         raise
     finally:
         _give_back(pooled, exc, lost)
-
-
-def _lost(engine, dbapi_connection, exc):
-    """Whether ``exc`` says the connection lost its database."""
-    dialect = engine.dialect
-    return isinstance(exc, dialect.loaded_dbapi.Error) and (
-        dialect.is_disconnect(exc, dbapi_connection, None))
 
 
 def _give_back(pooled, exc, lost):
@@ -188,7 +181,8 @@ class DBAPIConnection:
         except Exception as exc:
             # As SQLAlchemy's execution passes any failure of a statement
             # (e.g. a text the driver cannot encode) to oslo.db's filters.
-            self.lost = _lost(self._engine, self._dbapi_connection, exc)
+            self.lost = db_engine.connection_lost(
+                self._engine, self._dbapi_connection, exc)
             if prepare and prepared.stale(exc):
                 # Another connection prepares it again (see prepared).
                 self.lost = True

@@ -311,8 +311,8 @@ def _ping_unless_optimistic(engine):
             return
         try:
             dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as exc:
-            if not dialect.is_disconnect(exc, dbapi_connection, None):
+        except Exception as exc:
+            if not connection_lost(engine, dbapi_connection, exc):
                 raise
             raise sa.exc.InvalidatePoolError(
                 'The ping at check-out found the connection lost: %s' % (
@@ -436,9 +436,7 @@ def read_rows(statement, parameters=None):
             rows = _fetch_outside_transaction(connection.dbapi_connection,
                                               dialect, sql, values)
         except Exception as exc:
-            if isinstance(exc, dialect.loaded_dbapi.Error) and (
-                    dialect.is_disconnect(exc, connection.dbapi_connection,
-                                          None)):
+            if connection_lost(engine, connection.dbapi_connection, exc):
                 # Checks itself in, closed; the pool opens a new one.
                 connection.invalidate(exc)
                 if optimistic:
@@ -477,6 +475,18 @@ def _fetch_outside_transaction(dbapi_connection, dialect, sql, values):
     finally:
         if autocommit and not dbapi_connection.closed:
             dbapi_connection.autocommit = False
+
+
+def connection_lost(engine, dbapi_connection, exc):
+    """Whether ``exc`` says ``dbapi_connection`` lost its database.
+
+    :param engine: the connection's engine.
+    :param dbapi_connection: the DB-API connection ``exc`` came from.
+    :param exc: an exception; only the driver's own can say so.
+    """
+    dialect = engine.dialect
+    return isinstance(exc, dialect.loaded_dbapi.Error) and (
+        dialect.is_disconnect(exc, dbapi_connection, None))
 
 
 def raise_translated(exc, engine):
