@@ -338,14 +338,7 @@ def _listen(settings, build, messages, stored, connection):
     times and the CPU of this process); once stopped (the CPU of its
     storers, reaped by then).
     """
-    conf = cfg.ConfigOpts()
-    conf([], project='fault_persist_bench')
-    fault_persist.conf.register_opts(conf)
-    listener_opts.register_opts(conf)
-    conf.set_override('connection', settings['connection'],
-                      group='fault_persist')
-    for name, value in settings[listener_opts.GROUP].items():
-        conf.set_override(name, value, group=listener_opts.GROUP)
+    conf = _conf_of(settings['connection'], settings[listener_opts.GROUP])
     config.init(conf)
     progress = Progress(messages, stored)
     server = build(conf, progress)
@@ -513,20 +506,26 @@ def _empty(engine):
 
 
 def _conf(args, database_url):
+    """The bench's options: a fresh topic, and those ``args`` set."""
+    listening = {'transport_url': rabbit.TRANSPORT_URL,
+                 'topics': [rabbit.unique_name('bench')]}
+    for name in ('batch_size', 'batch_timeout', 'prefetch',
+                 'store_processes'):
+        value = getattr(args, name)
+        if value is not None:
+            listening[name] = value
+    return _conf_of(database_url, listening)
+
+
+def _conf_of(database_url, listening):
+    """Our options, with ``database_url`` and the listener's ``listening``."""
     conf = cfg.ConfigOpts()
     conf([], project='fault_persist_bench')
     fault_persist.conf.register_opts(conf)
     listener_opts.register_opts(conf)
     conf.set_override('connection', database_url, group='fault_persist')
-    conf.set_override('transport_url', rabbit.TRANSPORT_URL,
-                      group=listener_opts.GROUP)
-    conf.set_override('topics', [rabbit.unique_name('bench')],
-                      group=listener_opts.GROUP)
-    for name in ('batch_size', 'batch_timeout', 'prefetch',
-                 'store_processes'):
-        value = getattr(args, name)
-        if value is not None:
-            conf.set_override(name, value, group=listener_opts.GROUP)
+    for name, value in listening.items():
+        conf.set_override(name, value, group=listener_opts.GROUP)
     return conf
 
 
