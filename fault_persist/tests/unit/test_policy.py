@@ -115,8 +115,85 @@ class TestDecisions(base.TestCase):
         self.assertTrue(policy.allowed(policies.FAULT_DETAILS,
                                        base.user_context(), target))
 
+    def test_oldest_decision_goes_first_when_full(self):
+        self.useFixture(fixtures.MockPatchObject(policy, 'DECISIONS_KEPT',
+                                                 2))
+        for project_id in ('project-b', 'project-c', 'project-b',
+                           'project-d', 'project-b'):
+            policy.allowed(policies.FAULT_DETAILS, base.admin_context(),
+                           {'project_id': project_id})
+        # b, c, then d pushes b out (its hit did not renew it): b again.
+        self.assertEqual(4, self.authorize.call_count)
+        self.assertEqual(2, len(policy._ENFORCER._decisions))
+
     def test_target_key_follows_the_items(self):
         self.assertEqual((('project_id', 'p'),),
                          policy._target_key({'project_id': 'p'}))
         self.assertEqual((('roles', ('a', 'b')),),
                          policy._target_key({'roles': ['a', 'b']}))
+
+
+class _ServiceContext(o_context.RequestContext):
+    """A host's context with a policy value of its own, as some have."""
+
+    def __init__(self, *args, zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def to_policy_values(self):
+        values = super().to_policy_values()
+        values['zone'] = self.zone
+        return values
+
+
+class TestCredentials(testtools.TestCase):
+    """The key of a caller's credentials: to_policy_values(), frozen."""
+
+    def test_plain_context_key_is_its_policy_values(self):
+        ctxt = o_context.RequestContext(
+            user_id='u', user_domain_id='ud', system_scope='all',
+            domain_id='d', project_id='p', project_domain_id='pd',
+            roles=['admin', 'reader'], is_admin_project=False,
+            service_user_id='su', service_user_domain_id='sud',
+            service_project_id='sp', service_project_domain_id='spd',
+            service_roles=['service'])
+        expected = tuple(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in ctxt.to_policy_values().items())
+        self.assertEqual(13, len(expected))
+        self.assertEqual(expected, policy.credentials(ctxt))
+
+    def test_to_policy_values_of_the_instance_is_asked(self):
+        ctxt = o_context.RequestContext(project_id='p', roles=['member'])
+        ctxt.to_policy_values = lambda: {'project_id': 'p', 'zone': 'a'}
+        self.assertEqual((('project_id', 'p'), ('zone', 'a')),
+                         policy.credentials(ctxt))
+
+    def test_overridden_to_policy_values_is_asked(self):
+        one = _ServiceContext(project_id='p', roles=['member'], zone='a')
+        other = _ServiceContext(project_id='p', roles=['member'], zone='b')
+        self.assertIn(('zone', 'a'), policy.credentials(one))
+        self.assertNotEqual(policy.credentials(one),
+                            policy.credentials(other))
+
+    def test_computed_policy_values_turn_the_direct_read_off(self):
+        def lower_roles(self):
+            return {'project_id': self.project_id,
+                    'roles': [role.lower() for role in self.roles]}
+
+        self.useFixture(fixtures.MockPatchObject(
+            o_context.RequestContext, 'to_policy_values', lower_roles))
+        self.assertIsNone(policy._policy_values_reader())
+
+    def test_renamed_policy_values_turn_the_direct_read_off(self):
+        def renamed(self):
+            return {'tenant': self.project_id, 'roles': self.roles}
+
+        self.useFixture(fixtures.MockPatchObject(
+            o_context.RequestContext, 'to_policy_values', renamed))
+        self.assertIsNone(policy._policy_values_reader())
+
+    def test_this_oslo_context_is_read_directly(self):
+        names, _ = policy._policy_values_reader()
+        self.assertEqual(tuple(o_context.RequestContext().to_policy_values()),
+                         names)
