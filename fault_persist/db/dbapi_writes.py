@@ -21,6 +21,8 @@ connection of the engine's pool, as
   the driver sends nothing else; one transaction, one commit, as before;
 * the pool is the engine's, with oslo.db's process guard at check-out and
   the reset (``rollback()``) at check-in;
+* after a commit, SQLite's write-ahead log is kept from growing without
+  end (:mod:`~fault_persist.db.sqlite_wal`);
 * a failure is translated by oslo.db's exception filters, as through
   SQLAlchemy (:func:`~fault_persist.db.engine.raise_translated`): the
   same ``DBDuplicateEntry`` of a redelivery, the same ``OperationalError``
@@ -51,6 +53,7 @@ from oslo_db import exception as db_exc
 from fault_persist.db import engine as db_engine
 from fault_persist.db import plans
 from fault_persist.db import prepared
+from fault_persist.db import sqlite_wal
 
 # The databases whose writes run here.
 _ON_DBAPI = frozenset(['sqlite', 'postgresql'])
@@ -93,6 +96,8 @@ def write_connection():
         pooled.dbapi_connection.commit()
     except Exception as exc:
         _fail(engine, pooled, exc)
+    if engine.dialect.name == 'sqlite':
+        sqlite_wal.after_commit(cursor)
     cursor.close()
     pooled.close()
 

@@ -71,6 +71,7 @@ import fault_persist.conf
 from fault_persist.conf import listener as listener_opts
 from fault_persist import config
 from fault_persist.db import migration
+from fault_persist.db import sqlite_wal
 from fault_persist.tests.functional.capture import notifications
 from fault_persist.tests.functional.capture import rabbit
 
@@ -705,6 +706,8 @@ def main(argv=None):
               % ('; of the PostgreSQL backends they used' if database_cpu
                  else ''))
         met = _summary(cpus, ratio, target_ratio, target_cpu)
+        if args.sqlite:
+            _print_wal_size(database_url)
         print('  every round stored each of the %d error notifications '
               'and %d task events exactly once, in %d tasks'
               % (errors, task_events, expected['request_log_tasks'])
@@ -725,6 +728,20 @@ def main(argv=None):
         return 0 if met else 1
     finally:
         drop()
+
+
+def _print_wal_size(database_url):
+    """The size of the SQLite file's write-ahead log file, at its longest.
+
+    The ``-wal`` file keeps its size when SQLite starts the log over: its
+    size is the longest the log grew in all the rounds (see
+    :mod:`fault_persist.db.sqlite_wal`).
+    """
+    path = database_url[len('sqlite:///'):] + '-wal'
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    print('  SQLite write-ahead log (-wal file) at its longest: %.0f MB; '
+          'restarted past %.0f MB' % (
+              size / 2 ** 20, sqlite_wal.RESTART_PAGES * 4096 / 2 ** 20))
 
 
 def _summary(cpus, ratio, target_ratio, target_cpu):

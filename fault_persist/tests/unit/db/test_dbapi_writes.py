@@ -3,6 +3,7 @@
 import sqlite3
 from unittest import mock
 
+import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from fault_persist.db import faults as db_faults
 from fault_persist.db import plans
 from fault_persist.db import request_log as db_request_log
 from fault_persist.db import resolution
+from fault_persist.db import sqlite_wal
 from fault_persist.db import task_upsert
 from fault_persist import faults
 from fault_persist import projections
@@ -97,6 +99,17 @@ class TestDBAPIWrites(base.TestCase):
                     connection.execute(_INSERT_FAULTS, [self._fault()])
         self.assertEqual(1, compile_.call_count)
         self.assertEqual(3, len(self._stored()))
+
+    def test_a_commit_keeps_the_log_in_check(self):
+        after_commit = self.useFixture(fixtures.MockPatchObject(
+            sqlite_wal, 'after_commit')).mock
+        with dbapi_writes.write_connection() as connection:
+            connection.execute(_INSERT_FAULTS, [self._fault()])
+            after_commit.assert_not_called()
+        after_commit.assert_called_once_with(mock.ANY)
+        self.assertRaises(RuntimeError, self._write_then_fail, RuntimeError)
+        # Not after a transaction rolled back.
+        self.assertEqual(1, after_commit.call_count)
 
     def test_a_failure_rolls_the_transaction_back(self):
         self.assertRaises(RuntimeError, self._write_then_fail, RuntimeError)

@@ -1,0 +1,68 @@
+"""The write-ahead log of a SQLite file, kept from growing without end.
+
+In ``wal`` mode (``[fault_persist] sqlite_journal_mode``, the default)
+SQLite copies its log into the database file (a checkpoint) at the
+commit that takes it past 1,000 pages, but starts the log over only when
+no transaction still reads from it. The listener's storers (two by
+default) write one batch after the other, each beginning its transaction
+while the other's is under way: the log is copied, but never started
+over, and grows with an error storm, a page and a half an error (150 MB
+after 72,000 errors in ``bench_listener.py --sqlite``), and with it the
+``-wal`` file and the search of the log at every page read.
+
+So a writer, after its commit and at most once every
+:data:`CHECK_SECONDS` per process, asks SQLite how long the log is (a
+passive checkpoint: it copies what the automatic ones left and waits for
+no one) and, past :data:`RESTART_PAGES`, restarts it: a ``RESTART``
+checkpoint waits, within the connection's busy timeout, for the
+transactions reading the log to end, holding other writers meanwhile,
+and the next writer starts the log over. The commit is done by then:
+whatever the checkpoint meets is logged, never raised.
+"""
+
+import logging
+import sqlite3
+import time
+
+LOG = logging.getLogger(__name__)
+
+#: How often, at most, a process looks at the log's length (seconds).
+CHECK_SECONDS = 1.0
+#: The log's length, in pages (4 KiB each), past which it is restarted:
+#: 64 MiB.
+RESTART_PAGES = 16384
+
+# When this process looks next (time.monotonic()); a fork inherits it.
+_next_check = 0.0
+
+
+def after_commit(cursor):
+    """Restart the log of ``cursor``'s SQLite file if it grew too long.
+
+    :param cursor: a ``sqlite3`` cursor of a connection with no
+        transaction open (just committed).
+    :returns: ``True`` when it restarted the log.
+    """
+    global _next_check
+    now = time.monotonic()
+    if now < _next_check:
+        return False
+    _next_check = now + CHECK_SECONDS
+    try:
+        # (busy, pages in the log, pages copied); -1 outside wal mode.
+        _, pages, _ = cursor.execute(
+            'PRAGMA wal_checkpoint(PASSIVE)').fetchone()
+        if pages <= RESTART_PAGES:
+            return False
+        busy, pages, copied = cursor.execute(
+            'PRAGMA wal_checkpoint(RESTART)').fetchone()
+    except sqlite3.Error as exc:
+        LOG.warning('fault_persist could not check the write-ahead log of '
+                    'its SQLite database (%s); it is checked again in '
+                    '%.0f s.', exc, CHECK_SECONDS)
+        return False
+    if busy:
+        LOG.debug('The write-ahead log of %d pages (%d copied) was not '
+                  'restarted: a transaction kept reading it.', pages, copied)
+        return False
+    return True
