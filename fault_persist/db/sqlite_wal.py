@@ -18,6 +18,14 @@ checkpoint waits, within the connection's busy timeout, for the
 transactions reading the log to end, holding other writers meanwhile,
 and the next writer starts the log over. The commit is done by then:
 whatever the checkpoint meets is logged, never raised.
+
+In a storm the log grows by about 4,500 pages a second: looked at once a
+second, it passed 16,000 pages between two looks, and a restart that
+found the other storer's transaction under way waited a second more.
+Looked at every tenth of a second, the ``-wal`` file stayed at 57 to 89
+MB in four rounds of 36,000 errors, where it grew to 109 to 182 MB
+without; a look costs one statement, the restart (every four seconds or
+so in a storm) the other storer's wait for the write lock.
 """
 
 import logging
@@ -27,7 +35,7 @@ import time
 LOG = logging.getLogger(__name__)
 
 #: How often, at most, a process looks at the log's length (seconds).
-CHECK_SECONDS = 1.0
+CHECK_SECONDS = 0.1
 #: The log's length, in pages (4 KiB each), past which it is restarted:
 #: 64 MiB.
 RESTART_PAGES = 16384

@@ -504,6 +504,11 @@ def _empty(engine):
         # Entries first: they refer to their tasks.
         for table in ('instance_faults', 'request_log', 'request_log_tasks'):
             connection.execute(sa.text('DELETE FROM %s' % table))
+    if engine.dialect.name == 'sqlite':
+        # The log of these deletes, copied back and the -wal file emptied:
+        # its size after a run is what the run's own writes made it.
+        with engine.connect() as connection:
+            connection.exec_driver_sql('PRAGMA wal_checkpoint(TRUNCATE)')
 
 
 def _conf(args, database_url):
@@ -654,6 +659,7 @@ def main(argv=None):
                 'hand-off': [], 'hand-off storers': []}
         hand_off_ratios = []
         idle = {'bare': [], 'ours': []}
+        wal_sizes = []
         wrong = 0
         bare = None
         for number in range(1, args.rounds + 1):
@@ -661,6 +667,8 @@ def main(argv=None):
             bare = _run(conf, 'bare', build_bare_listener, messages, 0)
             ours = _run(conf, 'ours', build_our_listener, messages,
                         recognised, database_cpu)
+            if args.sqlite:
+                wal_sizes.append(_wal_megabytes(database_url))
             ratios.append(ours['rate'] / bare['rate'])
             cpus['bare'].append(bare['cpu'] / len(messages) * 1e6)
             cpus['ours'].append(ours['cpu'] / len(messages) * 1e6)
@@ -707,7 +715,10 @@ def main(argv=None):
                  else ''))
         met = _summary(cpus, ratio, target_ratio, target_cpu)
         if args.sqlite:
-            _print_wal_size(database_url)
+            print('  SQLite write-ahead log (-wal file) at its longest in '
+                  'each round: %s MB; restarted past %.0f MB' % (
+                      ', '.join('%.0f' % size for size in wal_sizes),
+                      sqlite_wal.RESTART_PAGES * 4096 / 2 ** 20))
         print('  every round stored each of the %d error notifications '
               'and %d task events exactly once, in %d tasks'
               % (errors, task_events, expected['request_log_tasks'])
@@ -730,18 +741,15 @@ def main(argv=None):
         drop()
 
 
-def _print_wal_size(database_url):
-    """The size of the SQLite file's write-ahead log file, at its longest.
+def _wal_megabytes(database_url):
+    """The size of a SQLite file's write-ahead log file, in MB.
 
-    The ``-wal`` file keeps its size when SQLite starts the log over: its
-    size is the longest the log grew in all the rounds (see
-    :mod:`fault_persist.db.sqlite_wal`).
+    The ``-wal`` file keeps its size when SQLite starts the log over:
+    emptied before a run (see :func:`_empty`), its size after the run is
+    the longest the run's log grew (see :mod:`fault_persist.db.sqlite_wal`).
     """
     path = database_url[len('sqlite:///'):] + '-wal'
-    size = os.path.getsize(path) if os.path.exists(path) else 0
-    print('  SQLite write-ahead log (-wal file) at its longest: %.0f MB; '
-          'restarted past %.0f MB' % (
-              size / 2 ** 20, sqlite_wal.RESTART_PAGES * 4096 / 2 ** 20))
+    return os.path.getsize(path) / 2 ** 20 if os.path.exists(path) else 0
 
 
 def _summary(cpus, ratio, target_ratio, target_cpu):
