@@ -57,7 +57,9 @@ def after_commit(cursor):
         return False
     _next_check = now + CHECK_SECONDS
     try:
-        # (busy, pages in the log, pages copied); -1 outside wal mode.
+        # (busy, pages in the log, pages copied): -1 pages outside wal
+        # mode, or while another connection checkpoints (looked at again
+        # next time).
         _, pages, _ = cursor.execute(
             'PRAGMA wal_checkpoint(PASSIVE)').fetchone()
         if pages <= RESTART_PAGES:
@@ -67,7 +69,7 @@ def after_commit(cursor):
     except sqlite3.Error as exc:
         LOG.warning('fault_persist could not check the write-ahead log of '
                     'its SQLite database (%s); it is checked again in '
-                    '%.0f s.', exc, CHECK_SECONDS)
+                    '%.1f s.', exc, CHECK_SECONDS)
         return False
     if busy:
         LOG.debug('The write-ahead log of %d pages (%d copied) was not '

@@ -62,17 +62,13 @@ class TestAfterCommit(testtools.TestCase):
         self.writer.statements.clear()
         return self.writer.cursor(_RecordingCursor)
 
-    def test_a_long_log_is_restarted_once_its_readers_end(self):
+    def test_a_long_log_is_restarted(self):
         self._write(100)
         self.assertGreater(self._log_pages(), 50)
-        reader = self._connect()
-        reader.execute('BEGIN')
-        reader.execute('SELECT count(*) FROM faults').fetchone()
-        # The reader ends its transaction while the restart waits for it.
-        ends = threading.Timer(0.3, reader.execute, ('COMMIT',))
-        ends.start()
-        self.addCleanup(ends.join)
         self.assertTrue(sqlite_wal.after_commit(self._cursor()))
+        self.assertEqual(['PRAGMA wal_checkpoint(PASSIVE)',
+                          'PRAGMA wal_checkpoint(RESTART)'],
+                         self.writer.statements)
         self._write(1)
         # The next write started the log over.
         self.assertLess(self._log_pages(), 10)
@@ -84,6 +80,9 @@ class TestAfterCommit(testtools.TestCase):
                          self.writer.statements)
 
     def test_the_log_is_looked_at_once_a_period(self):
+        # However slow the machine, the second look is within the period.
+        self.useFixture(fixtures.MockPatchObject(sqlite_wal,
+                                                 'CHECK_SECONDS', 3600))
         self._write(100)
         sqlite_wal.after_commit(self._cursor())
         self._write(100)
@@ -91,9 +90,21 @@ class TestAfterCommit(testtools.TestCase):
         self.assertEqual([], self.writer.statements)
         self.assertGreater(self._log_pages(), 50)
 
+    def test_the_restart_waits_for_a_reader_to_end(self):
+        self._write(100)
+        reader = self._connect()
+        reader.execute('BEGIN')
+        reader.execute('SELECT count(*) FROM faults').fetchone()
+        ends = threading.Timer(0.3, reader.execute, ('COMMIT',))
+        ends.start()
+        self.addCleanup(ends.join)
+        self.assertTrue(sqlite_wal.after_commit(self._cursor()))
+        self.assertFalse(reader.in_transaction)
+
     def test_a_reader_that_stays_leaves_the_log_as_it_is(self):
         self.writer.close()
         self.writer = self._connect(timeout=0.1)
+        self.writer.execute('PRAGMA wal_autocheckpoint=0')
         self._write(100)
         reader = self._connect()
         reader.execute('BEGIN')
@@ -101,6 +112,7 @@ class TestAfterCommit(testtools.TestCase):
         self.assertFalse(sqlite_wal.after_commit(self._cursor()))
         self.assertIn('was not restarted', self.logger.output)
         reader.execute('COMMIT')
+        self.assertGreater(self._log_pages(), 50)
 
     def test_a_failed_check_is_logged_not_raised(self):
         cursor = self._cursor()
@@ -113,3 +125,5 @@ class TestAfterCommit(testtools.TestCase):
         self.writer.execute('PRAGMA journal_mode=DELETE')
         self._write(100)
         self.assertFalse(sqlite_wal.after_commit(self._cursor()))
+        self.assertEqual(['PRAGMA wal_checkpoint(PASSIVE)'],
+                         self.writer.statements)
