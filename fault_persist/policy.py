@@ -120,8 +120,9 @@ def _policy_values_reader():
     oslo.context's ``RequestContext.to_policy_values()`` copies a set of
     the context's attributes, each under its own name, into a mapping
     whose every read is a Python call: turning its 13 values into a key
-    costs about 3 us, a tenth of a show view. For a context whose class
-    keeps that method, :func:`credentials` reads the same attributes
+    costs about 3 us, a tenth of a show view. For a context whose
+    ``to_policy_values`` is that method (not a subclass's, nor one set on
+    the instance), :func:`credentials` reads the same attributes
     directly, in the same order, giving the same key. Whether the
     method does that is checked here, once, on this oslo.context: every
     name it returns must be the attribute of that name; if not (a newer
