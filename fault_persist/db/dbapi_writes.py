@@ -96,10 +96,13 @@ def write_connection():
         pooled.dbapi_connection.commit()
     except Exception as exc:
         _fail(engine, pooled, exc)
-    if engine.dialect.name == 'sqlite':
-        sqlite_wal.after_commit(cursor)
-    cursor.close()
-    pooled.close()
+    try:
+        if engine.dialect.name == 'sqlite':
+            sqlite_wal.after_commit(cursor)
+    finally:
+        # Committed: pooled again even when interrupted during the check.
+        cursor.close()
+        pooled.close()
 
 
 def _fail(engine, pooled, exc):

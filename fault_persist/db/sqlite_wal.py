@@ -14,9 +14,12 @@ So a writer, after its commit and at most once every
 :data:`CHECK_SECONDS` per process, asks SQLite how long the log is (a
 passive checkpoint: it copies what the automatic ones left and waits for
 no one) and, past :data:`RESTART_PAGES`, restarts it: a ``RESTART``
-checkpoint waits, within the connection's busy timeout, for the
-transactions reading the log to end, holding other writers meanwhile,
-and the next writer starts the log over. The commit is done by then:
+checkpoint waits for the transactions reading the log to end, holding
+other writers meanwhile, and the next writer starts the log over. It
+waits :data:`RESTART_WAIT_SECONDS` at most, not the connection's busy
+timeout (the 5 s other writers wait for the write lock before they fail
+with "database is locked"): a reader that stays longer (a long listing)
+leaves the log as it is until a later look. The commit is done by then:
 whatever the checkpoint meets is logged, never raised.
 
 In a storm the log grows by about 4,500 pages a second: looked at once a
@@ -39,6 +42,9 @@ CHECK_SECONDS = 0.1
 #: The log's length, in pages (4 KiB each), past which it is restarted:
 #: 64 MiB.
 RESTART_PAGES = 16384
+#: How long, at most, a restart waits for the log's readers (seconds),
+#: holding other writers meanwhile.
+RESTART_WAIT_SECONDS = 0.5
 
 # When this process looks next (time.monotonic()); a fork inherits it.
 _next_check = 0.0
@@ -64,8 +70,7 @@ def after_commit(cursor):
             'PRAGMA wal_checkpoint(PASSIVE)').fetchone()
         if pages <= RESTART_PAGES:
             return False
-        busy, pages, copied = cursor.execute(
-            'PRAGMA wal_checkpoint(RESTART)').fetchone()
+        busy, pages, copied = _restart(cursor)
     except sqlite3.Error as exc:
         LOG.warning('fault_persist could not check the write-ahead log of '
                     'its SQLite database (%s); it is checked again in '
@@ -76,3 +81,16 @@ def after_commit(cursor):
                   'restarted: a transaction kept reading it.', pages, copied)
         return False
     return True
+
+
+def _restart(cursor):
+    """A ``RESTART`` checkpoint waiting :data:`RESTART_WAIT_SECONDS`.
+
+    :returns: ``(busy, pages in the log, pages copied)``.
+    """
+    busy_timeout = cursor.execute('PRAGMA busy_timeout').fetchone()[0]
+    cursor.execute('PRAGMA busy_timeout=%d' % (RESTART_WAIT_SECONDS * 1000))
+    try:
+        return cursor.execute('PRAGMA wal_checkpoint(RESTART)').fetchone()
+    finally:
+        cursor.execute('PRAGMA busy_timeout=%d' % busy_timeout)

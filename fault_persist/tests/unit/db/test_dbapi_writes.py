@@ -7,6 +7,7 @@ import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+import testtools
 
 from fault_persist.db import dbapi_writes
 from fault_persist.db import engine as db_engine
@@ -110,6 +111,15 @@ class TestDBAPIWrites(base.TestCase):
         self.assertRaises(RuntimeError, self._write_then_fail, RuntimeError)
         # Not after a transaction rolled back.
         self.assertEqual(1, after_commit.call_count)
+
+    def test_a_check_interrupted_after_the_commit_pools_the_connection(self):
+        self.useFixture(fixtures.MockPatchObject(
+            sqlite_wal, 'after_commit', side_effect=KeyboardInterrupt))
+        with testtools.ExpectedException(KeyboardInterrupt):
+            with dbapi_writes.write_connection() as connection:
+                connection.execute(_INSERT_FAULTS, [self._fault()])
+        self.assertEqual(1, len(self._stored()))
+        self.assertEqual(0, self.engine.pool.checkedout())
 
     def test_a_failure_rolls_the_transaction_back(self):
         self.assertRaises(RuntimeError, self._write_then_fail, RuntimeError)

@@ -4,6 +4,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 
 import fixtures
 import testtools
@@ -40,8 +41,8 @@ class TestAfterCommit(testtools.TestCase):
         self.logger = self.useFixture(fixtures.FakeLogger(
             name=sqlite_wal.__name__, level=logging.DEBUG))
 
-    def _connect(self, timeout=5.0):
-        connection = sqlite3.connect(self.path, timeout=timeout,
+    def _connect(self):
+        connection = sqlite3.connect(self.path, timeout=5.0,
                                      isolation_level=None,
                                      factory=_Connection,
                                      check_same_thread=False)
@@ -68,7 +69,8 @@ class TestAfterCommit(testtools.TestCase):
         self.assertTrue(sqlite_wal.after_commit(self._cursor()))
         self.assertEqual(['PRAGMA wal_checkpoint(PASSIVE)',
                           'PRAGMA wal_checkpoint(RESTART)'],
-                         self.writer.statements)
+                         [statement for statement in self.writer.statements
+                          if statement.startswith('PRAGMA wal_')])
         self._write(1)
         # The next write started the log over.
         self.assertLess(self._log_pages(), 10)
@@ -102,14 +104,18 @@ class TestAfterCommit(testtools.TestCase):
         self.assertFalse(reader.in_transaction)
 
     def test_a_reader_that_stays_leaves_the_log_as_it_is(self):
-        self.writer.close()
-        self.writer = self._connect(timeout=0.1)
-        self.writer.execute('PRAGMA wal_autocheckpoint=0')
+        self.useFixture(fixtures.MockPatchObject(
+            sqlite_wal, 'RESTART_WAIT_SECONDS', 0.1))
         self._write(100)
         reader = self._connect()
         reader.execute('BEGIN')
         reader.execute('SELECT count(*) FROM faults').fetchone()
+        started = time.monotonic()
         self.assertFalse(sqlite_wal.after_commit(self._cursor()))
+        # Not the connection's own busy timeout (5 s), which it keeps.
+        self.assertLess(time.monotonic() - started, 2.5)
+        self.assertEqual(5000, self.writer.execute(
+            'PRAGMA busy_timeout').fetchone()[0])
         self.assertIn('was not restarted', self.logger.output)
         reader.execute('COMMIT')
         self.assertGreater(self._log_pages(), 50)
